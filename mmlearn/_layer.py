@@ -1,0 +1,128 @@
+"""The ``Layer`` contract every box in the data flow follows (DESIGN 3.1).
+
+    params: dict[str, Array]     e.g. {"W": (in, out), "b": (out,)}
+    grads:  dict[str, Array]     same keys and shapes, filled by backward
+    trainable: bool              False freezes the layer (transfer learning)
+    forward(x, training=False)   caches what backward needs, returns the output
+    backward(grad_out)           fills self.grads, returns dL/dx
+
+Layers are built lazily, as in Keras: ``build(input_shape)`` creates the
+parameters once the input size is known, either at construction
+(``input_shape=(32,)``) or on the first call.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from mmlearn.backend import asarray, to_numpy
+
+_name_counters: defaultdict[str, itertools.count] = defaultdict(itertools.count)
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+def unique_name(prefix: str) -> str:
+    """Keras-style names: ``dense``, ``dense_1``, ``dense_2``, ..."""
+    n = next(_name_counters[prefix])
+    return prefix if n == 0 else f"{prefix}_{n}"
+
+
+class Layer:
+    """Base class: subclasses implement ``build``, ``forward`` and ``backward``."""
+
+    def __init__(self, *, input_shape: tuple[int, ...] | None = None, name: str | None = None,
+                 trainable: bool = True) -> None:
+        self.params: dict[str, Any] = {}
+        self.grads: dict[str, Any] = {}
+        self.trainable = trainable
+        self.built = False
+        self.name = name or unique_name(_snake(type(self).__name__))
+        self.input_shape: tuple | None = None
+        if input_shape is not None:
+            shape = _as_shape(input_shape, "input_shape")
+            self.build((None, *shape))
+
+    # -- building -------------------------------------------------------------
+    def build(self, input_shape: tuple) -> None:
+        """Create parameters for inputs of ``input_shape`` (batch axis first, may be None)."""
+        self.input_shape = tuple(input_shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """Shape of the output for an input of ``input_shape`` (default: unchanged)."""
+        return tuple(input_shape)
+
+    @property
+    def output_shape(self) -> tuple | None:
+        return None if self.input_shape is None else self.compute_output_shape(self.input_shape)
+
+    # -- the contract ---------------------------------------------------------
+    def __call__(self, x: Any, training: bool = False) -> Any:
+        if not self.built:
+            self.build(tuple(x.shape) if hasattr(x, "shape") else _shape_of_dict(x))
+        return self.forward(x, training=training)
+
+    def forward(self, x: Any, training: bool = False) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    def backward(self, grad_out: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+    # -- parameters -----------------------------------------------------------
+    def add_param(self, name: str, value: np.ndarray, dtype: str = "float32") -> Any:
+        """Register a parameter, given as a NumPy array, on the active backend."""
+        self.params[name] = asarray(value, dtype=dtype)
+        return self.params[name]
+
+    def count_params(self) -> int:
+        return sum(int(np.prod(p.shape)) for p in self.params.values())
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Parameters as NumPy arrays, in ``params`` order (``W`` then ``b`` for Dense)."""
+        return [to_numpy(p).copy() for p in self.params.values()]
+
+    def set_weights(self, weights: list) -> None:
+        """Replace every parameter; checks count and shapes first, so a bad list changes nothing."""
+        weights = list(weights)
+        if len(weights) != len(self.params):
+            raise ValueError(
+                f"{self.name}.set_weights expected {len(self.params)} arrays "
+                f"({', '.join(self.params)}), got {len(weights)}"
+            )
+        for (key, old), new in zip(self.params.items(), weights, strict=True):
+            got = tuple(new.shape) if hasattr(new, "shape") else np.shape(new)
+            if got != tuple(old.shape):
+                raise ValueError(
+                    f"{self.name}.set_weights: {key} expected shape {tuple(old.shape)}, got {got}"
+                )
+        for key, new in zip(list(self.params), weights, strict=True):
+            dtype = to_numpy(self.params[key]).dtype.name
+            self.params[key] = asarray(np.asarray(to_numpy(new)), dtype=dtype)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+def _as_shape(shape: Any, arg: str) -> tuple[int, ...]:
+    if isinstance(shape, int | np.integer):
+        shape = (int(shape),)
+    try:
+        shape = tuple(int(d) for d in shape)
+    except TypeError as err:
+        raise TypeError(f"{arg} must be a tuple of positive ints, got {shape!r}") from err
+    if not shape or any(d <= 0 for d in shape):
+        raise ValueError(f"{arg} must be a tuple of positive ints, got {shape!r}")
+    return shape
+
+
+def _shape_of_dict(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: tuple(v.shape) for k, v in x.items()}
+    raise TypeError(f"expected an array or a dict of arrays, got {type(x).__name__}")

@@ -1,0 +1,150 @@
+"""Argument checks shared by the whole library (DESIGN 3.4).
+
+Every message names the argument, what was expected and what came, e.g.
+``Dense(64) expected input of shape (batch, 32), got (batch, 31)``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mmlearn.backend import array_namespace, asarray, get_namespace, is_array, to_numpy
+
+
+def did_you_mean(name: Any, choices: Iterable[str]) -> str:
+    """`` (did you mean 'adam'?)`` for a close match, else an empty string."""
+    if not isinstance(name, str):
+        return ""
+    close = difflib.get_close_matches(name.lower(), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def lookup(name: Any, registry: Mapping[str, Any], what: str) -> Any:
+    """Find ``name`` in ``registry`` (case-insensitive), with a did-you-mean on failure."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a name (str) or an object, got {type(name).__name__}")
+    key = name.lower()
+    if key not in registry:
+        raise ValueError(
+            f"unknown {what} {name!r}; expected one of {sorted(registry)}"
+            + did_you_mean(key, registry)
+        )
+    return registry[key]
+
+
+def shape_str(shape: tuple) -> str:
+    """``(batch, 31)`` for ``(None, 31)`` or ``(5, 31)`` with the batch axis named."""
+    inner = ", ".join("batch" if i == 0 else str(d) for i, d in enumerate(shape))
+    return f"({inner}{',' if len(shape) == 1 else ''})"
+
+
+def as_float_array(x: Any, arg: str, *, ndim: int | None = None, min_ndim: int | None = None,
+                   allow_empty: bool = False, finite: bool = True) -> Any:
+    """Validate ``x`` as a real-valued array and return it on the active backend.
+
+    Lists and NumPy arrays are moved to the active backend; integer and bool data
+    become float32; float64 stays float64 (gradient checks need it).
+    """
+    if not is_array(x):
+        if isinstance(x, str | bytes | Mapping) or x is None:
+            raise TypeError(f"{arg} must be an array of numbers, got {type(x).__name__}")
+        try:
+            x = asarray(x)
+        except Exception as err:
+            raise TypeError(f"{arg} must be an array of numbers, got {type(x).__name__}") from err
+    else:
+        x = _to_active_backend(x)
+    xp = array_namespace(x)
+    kind = _dtype_kind(x)
+    if kind not in "fiub":
+        raise TypeError(f"{arg} must hold real numbers, got dtype {x.dtype}")
+    if kind != "f":
+        x = xp.astype(x, xp.float32)
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{arg} must be a {ndim}-d array, got shape {tuple(x.shape)}")
+    if min_ndim is not None and x.ndim < min_ndim:
+        raise ValueError(
+            f"{arg} must have at least {min_ndim} dimensions, got shape {tuple(x.shape)}"
+        )
+    if not allow_empty and _size(x) == 0:
+        raise ValueError(f"{arg} is empty (shape {tuple(x.shape)}); expected at least one sample")
+    if finite and not bool(xp.all(xp.isfinite(x))):
+        raise ValueError(f"{arg} contains NaN or inf; clean or impute the data first")
+    return x
+
+
+def as_int_labels(y: Any, arg: str, *, num_classes: int | None = None) -> Any:
+    """Validate integer class labels in ``[0, num_classes)``, shape (batch,) or (batch, 1)."""
+    if not is_array(y):
+        try:
+            y = asarray(y)
+        except Exception as err:
+            raise TypeError(f"{arg} must be an array of class labels, got {type(y).__name__}") \
+                from err
+    else:
+        y = _to_active_backend(y)
+    xp = array_namespace(y)
+    kind = _dtype_kind(y)
+    if kind == "f":
+        if not bool(xp.all(xp.isfinite(y))) or not bool(xp.all(y == xp.round(y))):
+            raise ValueError(f"{arg} must hold whole-number class labels, got non-integers")
+    elif kind not in "iu":
+        raise TypeError(f"{arg} must hold integer class labels, got dtype {y.dtype}")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = xp.reshape(y, (-1,))
+    if y.ndim != 1:
+        raise ValueError(f"{arg} must have shape (batch,) of class indices, got {tuple(y.shape)}")
+    y = xp.astype(y, xp.int64)
+    if num_classes is not None and _size(y):
+        low, high = int(xp.min(y)), int(xp.max(y))
+        if low < 0 or high >= num_classes:
+            bad = low if low < 0 else high
+            raise ValueError(
+                f"{arg} must be in [0, {num_classes - 1}] for {num_classes} classes, got {bad}"
+            )
+    return y
+
+
+def check_same_batch(arrays: Mapping[str, Any], what: str = "inputs") -> int:
+    """All arrays share their first dimension; returns it."""
+    sizes = {name: int(a.shape[0]) for name, a in arrays.items()}
+    if len(set(sizes.values())) > 1:
+        raise ValueError(f"{what} must have the same batch size, got {sizes}")
+    return next(iter(sizes.values())) if sizes else 0
+
+
+def _to_active_backend(x: Any) -> Any:
+    """NumPy data given while another backend is active moves there (data in, once)."""
+    xp = get_namespace()
+    if array_namespace(x) is xp:
+        return x
+    import numpy as np
+
+    if isinstance(x, np.ndarray):
+        return asarray(x, xp=xp)
+    if xp is np:
+        return to_numpy(x)
+    return x
+
+
+def _dtype_kind(x: Any) -> str:
+    xp = array_namespace(x)
+    dt = x.dtype
+    if xp.isdtype(dt, "bool"):
+        return "b"
+    if xp.isdtype(dt, "signed integer"):
+        return "i"
+    if xp.isdtype(dt, "unsigned integer"):
+        return "u"
+    if xp.isdtype(dt, "real floating"):
+        return "f"
+    return "c" if xp.isdtype(dt, "complex floating") else "O"
+
+
+def _size(x: Any) -> int:
+    n = 1
+    for d in x.shape:
+        n *= int(d)
+    return n
