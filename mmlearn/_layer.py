@@ -44,20 +44,24 @@ class Layer:
         self.trainable = trainable
         self.built = False
         self.name = name or unique_name(_snake(type(self).__name__))
-        self.input_shape: tuple | None = None
+        self.input_shape: tuple | dict | None = None
         if input_shape is not None:
             shape = _as_shape(input_shape, "input_shape")
             self.build((None, *shape))
 
     # -- building -------------------------------------------------------------
     def build(self, input_shape: tuple) -> None:
-        """Create parameters for inputs of ``input_shape`` (batch axis first, may be None)."""
-        self.input_shape = tuple(input_shape)
+        """Create parameters for inputs of ``input_shape`` (batch axis first, may be None).
+
+        Fusion layers get a dict of shapes, one per modality, and keep it as a dict.
+        """
+        is_dict = isinstance(input_shape, dict)
+        self.input_shape = dict(input_shape) if is_dict else tuple(input_shape)
         self.built = True
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """Shape of the output for an input of ``input_shape`` (default: unchanged)."""
-        return tuple(input_shape)
+        return input_shape
 
     @property
     def output_shape(self) -> tuple | None:

@@ -132,8 +132,8 @@ def asarray(x: Any, dtype: str | None = None, xp: ModuleType | None = None) -> A
     ``"float32"``; ``None`` keeps the data's own dtype.
     """
     xp = xp or get_namespace()
-    if isinstance(x, np.ndarray | np.generic) and xp is not np:
-        x = np.ascontiguousarray(x)
+    if isinstance(x, np.ndarray) and xp is not np and x.ndim > 0:
+        x = np.ascontiguousarray(x)  # (ascontiguousarray would make a 0-d array 1-d)
     if dtype is None:
         return xp.asarray(x)
     return xp.asarray(x, dtype=getattr(xp, dtype))
