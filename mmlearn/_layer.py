@@ -13,6 +13,7 @@ parameters once the input size is known, either at construction
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict
 from typing import Any
@@ -37,6 +38,9 @@ def unique_name(prefix: str) -> str:
 class Layer:
     """Base class: subclasses implement ``build``, ``forward`` and ``backward``."""
 
+    #: False for containers (models) whose forward builds their parts itself.
+    builds_in_forward: bool = True
+
     def __init__(self, *, input_shape: tuple[int, ...] | None = None, name: str | None = None,
                  trainable: bool = True) -> None:
         self.params: dict[str, Any] = {}
@@ -48,6 +52,29 @@ class Layer:
         if input_shape is not None:
             shape = _as_shape(input_shape, "input_shape")
             self.build((None, *shape))
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Let ``forward`` build an unbuilt layer too, as calling it does.
+
+        Without this, ``Dense(9).forward(x)`` on a fresh layer would fail with a bare
+        KeyError on its missing weights instead of building them from ``x``'s shape.
+        """
+        super().__init_subclass__(**kwargs)
+        own_forward = cls.__dict__.get("forward")
+        if own_forward is None or not getattr(cls, "builds_in_forward", True):
+            return
+
+        @functools.wraps(own_forward)
+        def forward(self: Layer, x: Any, training: bool = False) -> Any:
+            if not self.built and not self.__dict__.get("_building"):
+                self._building = True       # a build that runs forward must not recurse
+                try:
+                    self.build(tuple(x.shape) if hasattr(x, "shape") else _shape_of_dict(x))
+                finally:
+                    self._building = False
+            return own_forward(self, x, training=training)
+
+        cls.forward = forward
 
     # -- building -------------------------------------------------------------
     def build(self, input_shape: tuple) -> None:

@@ -613,6 +613,8 @@ class Model(Layer):
     ``_components`` and ``_weight_entries``.
     """
 
+    builds_in_forward = False   # each part builds itself on its first call
+
     def __init__(self, name: str | None = None) -> None:
         # Layer.__init__ is not called: params/grads/trainable/built are views of the parts.
         if name is not None and not isinstance(name, str):
