@@ -60,6 +60,14 @@ class _Playground(w.VBox):
     LABELS: ClassVar[dict[str, str]] = {}
     kind: ClassVar[str] = "playground"
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        # ipywidgets' text/plain repr embeds the plot's PNG bytes; a short name keeps a
+        # notebook's text output stable across matplotlib versions (strict nbval).
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = f"{type(self).__name__}()"
+        return bundle
+
     def _setup(self, labels: Mapping[str, str] | None, controls: Sequence[Any],
                plot: bool = True) -> None:
         self.labels = merge_messages(self.LABELS, labels, type(self).__name__)
