@@ -3,6 +3,7 @@
 #   make book     set up, execute every chapter and build the HTML book (_build/html)
 #   make test     set up, then every test: unit, notebooks (nbval), book build, browser
 #   make serve    serve _build/html on http://127.0.0.1:8000 (another port: PORT=8001)
+#   make labs     the labs' student versions (solutions and hidden tests stripped) in release/
 #   make ref      add the reference libraries (torch==2.13.0, keras) for the reference tests
 #   make clean    remove build outputs; `make distclean` also removes .venv and _vendor
 #
@@ -50,10 +51,10 @@ STAMP_REF := $(VENV)/.stamp-ref
 STAMP_VENDOR := $(VENDOR)/vendor-versions.txt
 CDN_CONFIG := _build/_config.cdn.yml
 
-.PHONY: help setup vendor book test ref serve clean distclean
+.PHONY: help setup vendor book test labs ref serve clean distclean
 
 help:
-	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- set-up ---------------------------------------------------------------------------------
 
@@ -107,6 +108,13 @@ serve:
 	@echo "Serving the book on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
+# --- labs -----------------------------------------------------------------------------------
+
+# nbgrader generate_assignment --force for every lab in book/labs/, in a throwaway course
+# directory; the student versions land in release/<lab>/.
+labs: setup
+	$(PY) scripts/labs.py release --out release
+
 # --- tests ----------------------------------------------------------------------------------
 
 # One pytest run: unit tests, every notebook in $(NOTEBOOKS) executed once and compared with
@@ -122,7 +130,7 @@ test: setup
 # --- cleaning -------------------------------------------------------------------------------
 
 clean:
-	rm -rf _build artifacts .pytest_cache .hypothesis
+	rm -rf _build artifacts release .pytest_cache .hypothesis
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
