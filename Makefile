@@ -17,6 +17,13 @@ SHELL := bash
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
 
+# One BLAS thread for the book and the tests: on 2 cores, two OpenBLAS threads per process
+# fight the notebook kernel and each other (a small matmul took 2 ms instead of 25 us), and
+# one thread makes every notebook's committed numbers reproducible on any machine.
+# The benchmarks set their own thread counts.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python

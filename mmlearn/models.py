@@ -41,7 +41,7 @@ from mmlearn import losses as _losses
 from mmlearn import optimizers as _optimizers
 from mmlearn._layer import Layer, unique_name
 from mmlearn._validation import as_float_array, as_int_labels, did_you_mean, lookup, shape_str
-from mmlearn.backend import array_namespace, asarray, get_namespace, rng, to_numpy
+from mmlearn.backend import array_namespace, asarray, get_backend, get_namespace, rng, to_numpy
 
 __all__ = [
     "Callback", "EarlyStopping", "History", "Model", "MultimodalModel", "ProgressBar",
@@ -723,14 +723,28 @@ class Model(Layer):
         io.load_weights(self, path)
 
     def _param_dtype(self) -> str | None:
+        param = self._first_param()
+        return None if param is None else _dtype_name(param)
+
+    def _first_param(self) -> Any:
         for leaf, _ in self._leaves():
             for p in leaf.params.values():
-                return _dtype_name(p)
+                return p
         return None
 
     def _cast(self, x: Any) -> Any:
-        """Floating inputs take the parameters' dtype (float64 data → float32, as Keras)."""
+        """Floating inputs take the parameters' dtype (float64 data → float32, as Keras).
+
+        Data and parameters must live on one backend: a model built before
+        ``set_backend`` switched keeps its weights where they were made.
+        """
         xp = array_namespace(x)
+        param = self._first_param()
+        if param is not None and array_namespace(param) is not xp:
+            raise ValueError(
+                f"{self.name}: its parameters live on the {_backend_of(param)} backend but the "
+                f"data came on {get_backend()!r}; call mm.set_backend(...) before building the "
+                "model (or rebuild it and set_weights) so both live on one backend")
         want = self._param_dtype() or "float32"
         if _dtype_name(x) != want and xp.isdtype(x.dtype, "real floating"):
             x = xp.astype(x, getattr(xp, want))
@@ -1108,6 +1122,11 @@ class Model(Layer):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} layers={len(self.layers)}>"
+
+
+def _backend_of(a: Any) -> str:
+    module = type(a).__module__.split(".")[0]
+    return repr("numpy" if module == "numpy" else module)
 
 
 def _readable_size(nbytes: float) -> str:

@@ -663,3 +663,10 @@ def test_training_does_not_leak_memory():
     finally:
         tracemalloc.stop()
     assert after - first < 64 * 1024, f"grew by {after - first} bytes"
+
+
+def test_data_on_another_backend_than_the_weights_is_a_clear_error():
+    model = Sequential([layers.Dense(2, input_shape=(3,))])
+    mm.set_backend("array_api_strict")
+    with pytest.raises(ValueError, match=r"parameters live on the 'numpy' backend.*set_backend"):
+        model.predict(np.ones((4, 3), np.float32))
