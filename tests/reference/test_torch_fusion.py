@@ -17,24 +17,10 @@ import pytest
 from mmlearn import fusion
 from mmlearn.attention import MultiHeadAttention
 from mmlearn.backend import asarray, to_numpy
-from mmlearn.gradcheck import relative_error
 
-TOL = 1e-5
+from ._compare import TOL, close, data
+
 B, T, D, H = 3, 4, 5, 2
-
-
-def data(*shape, seed=0, scale=1.0):
-    return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(np.float32)
-
-
-def close(ours, theirs, what):
-    theirs = theirs.detach().numpy() if hasattr(theirs, "detach") else np.asarray(theirs)
-    ours = to_numpy(ours)
-    assert ours.shape == theirs.shape, (what, ours.shape, theirs.shape)
-    assert ours.dtype == np.float32, (what, ours.dtype)
-    err = relative_error(ours, theirs)
-    assert err < TOL, f"{what}: relative error {err:.2e}"
-    return err
 
 
 def assert_roundoff(ours, theirs, scale):

@@ -11,28 +11,13 @@ import pytest
 import mmlearn as mm
 from mmlearn import layers, losses
 from mmlearn.backend import asarray, to_numpy
-from mmlearn.gradcheck import relative_error
 
-TOL = 1e-5
-
-
-def data(*shape, seed=0, scale=1.0):
-    return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(np.float32)
+from ._compare import close, data
 
 
 def leaf(torch, a):
     """A float32 torch tensor that collects its gradient."""
     return torch.tensor(np.asarray(a), requires_grad=True)
-
-
-def close(ours, theirs, what):
-    theirs = theirs.detach().numpy() if hasattr(theirs, "detach") else np.asarray(theirs)
-    ours = to_numpy(ours)
-    assert ours.shape == theirs.shape, (what, ours.shape, theirs.shape)
-    assert ours.dtype == np.float32, (what, ours.dtype)
-    err = relative_error(ours, theirs)
-    assert err < TOL, f"{what}: relative error {err:.2e}"
-    return err
 
 
 def torch_activation(torch, name):
