@@ -3,6 +3,7 @@
 #   make book     set up, execute every chapter and build the HTML book (_build/html)
 #   make test     set up, then every test: unit, notebooks (nbval), book build, browser
 #   make serve    serve _build/html on http://127.0.0.1:8000 (another port: PORT=8001)
+#   make bench    speed of a training step: mmlearn vs PyTorch vs Keras (benchmarks/results.md)
 #   make labs     the labs' student versions (solutions and hidden tests stripped) in release/
 #   make ref      add the reference libraries (torch==2.13.0, keras) for the reference tests
 #   make clean    remove build outputs; `make distclean` also removes .venv and _vendor
@@ -58,10 +59,10 @@ STAMP_REF := $(VENV)/.stamp-ref
 STAMP_VENDOR := $(VENDOR)/vendor-versions.txt
 CDN_CONFIG := _build/_config.cdn.yml
 
-.PHONY: help setup vendor book test labs ref serve clean distclean
+.PHONY: help setup vendor book test labs bench ref serve clean distclean
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- set-up ---------------------------------------------------------------------------------
 
@@ -114,6 +115,13 @@ serve:
 	@test -f _build/html/index.html || { echo "no _build/html yet: run make book"; exit 1; }
 	@echo "Serving the book on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+# --- benchmarks ---------------------------------------------------------------------------
+
+# Interleaved timings of one training step against PyTorch and Keras (needs the ref extra);
+# BLAS threads as the machine has them, not the one thread the tests use.
+bench: $(STAMP_REF)
+	env -u OPENBLAS_NUM_THREADS -u OMP_NUM_THREADS $(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 # --- labs -----------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@
                          fusion=fusion.Concat(), head=Dense(3, activation="softmax"))
     mm.fit({"image": X_img, "text": X_txt}, y)
 
-One training step (``Model._train_step``), for a batch (x, y):
+One training step (``Model.train_on_batch``; ``fit`` runs it for every batch), for (x, y):
 
     1. forward:   ŷ = f_L(… f_1(x))                 (training=True: Dropout is on)
     2. loss:      L = loss(y, ŷ)                    (the batch mean)
@@ -953,6 +953,28 @@ class Model(Layer):
         finally:
             plan.restore()
         return history
+
+    def train_on_batch(self, x: Any, y: Any) -> float | list[float]:
+        """One optimizer step on one batch, Keras's ``train_on_batch``.
+
+        Returns the batch's loss (``[loss, *metrics]`` when compiled with metrics),
+        measured in its forward pass, before the update, as ``fit`` logs it. A NaN or
+        infinite loss raises ``FloatingPointError`` and leaves the weights untouched.
+        """
+        self._require_compiled("train_on_batch")
+        x, y, _, width = self._prepare_pair(x, y, "x", "y")
+        metric_fns = self._metric_functions(y, width)
+        plan = self._make_plan()
+        try:
+            out = self.forward(x, training=True)
+            values = [float(self.loss(y, out)), *(float(fn(y, out)) for _, fn in metric_fns)]
+            if not math.isfinite(values[0]):
+                raise FloatingPointError(f"{self.name}.train_on_batch: the loss is {values[0]}; "
+                                         "the update was not applied")
+            self._train_step_update(plan)
+        finally:
+            plan.restore()
+        return values if metric_fns else values[0]
 
     def _train_epoch(self, x: Any, y: Any, n: int, batch_size: int,
                      metric_fns: list[tuple[str, Callable]], plan: _Plan, cbs: _CallbackList,

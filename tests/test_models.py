@@ -670,3 +670,35 @@ def test_data_on_another_backend_than_the_weights_is_a_clear_error():
     mm.set_backend("array_api_strict")
     with pytest.raises(ValueError, match=r"parameters live on the 'numpy' backend.*set_backend"):
         model.predict(np.ones((4, 3), np.float32))
+
+
+def test_train_on_batch_is_one_fit_step():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 5)).astype(np.float32)
+    y = rng.integers(0, 3, 32)
+
+    def model():
+        mm.set_seed(0)
+        m = Sequential([layers.Dense(4, activation="relu", input_shape=(5,)),
+                        layers.Dense(3, activation="softmax")])
+        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+        return m
+
+    stepped, fitted = model(), model()
+    loss, acc = stepped.train_on_batch(x, y)
+    history = fitted.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    assert loss == pytest.approx(history.history["loss"][0], rel=1e-6)
+    assert acc == pytest.approx(history.history["accuracy"][0], rel=1e-6)
+    for a, b in zip(stepped.get_weights(), fitted.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_train_on_batch_refuses_a_nan_loss_and_keeps_the_weights():
+    m = Sequential([layers.Dense(1, input_shape=(2,))])
+    m.compile(optimizer="sgd", loss="mse")
+    before = m.get_weights()
+    with pytest.raises(FloatingPointError, match="not applied"), np.errstate(over="ignore"):
+        m.train_on_batch(np.full((4, 2), 1e30, np.float32), np.full((4, 1), -1e30, np.float32))
+    for a, b in zip(before, m.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

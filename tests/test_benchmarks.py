@@ -1,0 +1,48 @@
+"""Smoke tests of the benchmark scripts: they run, report, and say plainly when no GPU is there.
+
+The timings themselves are never asserted (speed is measured in benchmarks/, not tested).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_bench_quick_writes_a_report_with_every_contender(torch, tmp_path):
+    report = tmp_path / "results.md"
+    done = run("benchmarks/bench.py", "--quick", "--no-keras", "--no-fit", "--cases",
+               "seed_b32", "--output", str(report))
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    text = report.read_text()
+    assert "seed MLP 32-64-64-10, batch 32" in text
+    assert "mmlearn / PyTorch" in text and "GEMM floor" in text
+    assert "kernel/corearch" in text                    # which BLAS kernel ran
+
+
+def test_gpu_script_exits_2_with_a_reason_without_a_gpu():
+    try:
+        import cupy
+
+        if cupy.cuda.is_available():
+            pytest.skip("a GPU is present: benchmarks/gpu.py would run for real")
+    except ImportError:
+        pass
+    done = run("benchmarks/gpu.py")
+    assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "GPU" in done.stdout + done.stderr
+
+
+def test_gpu_script_checks_pass_in_a_cpu_dry_run(torch):
+    done = run("benchmarks/gpu.py", "--dry-run", "--no-timing")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
