@@ -18,15 +18,15 @@ from mmlearn.backend import get_backend, get_namespace, set_backend, set_seed, t
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "activations", "backend", "contrastive", "data", "fusion", "gradcheck", "io", "layers",
-    "losses", "models", "neuron", "optimizers", "viz", "widgets",
+    "activations", "backend", "callbacks", "contrastive", "data", "fusion", "gradcheck", "io",
+    "layers", "losses", "models", "neuron", "optimizers", "viz", "widgets",
 )
 # Top-level shortcuts, as ``tf.keras.Sequential`` sits beside ``tf.keras.models.Sequential``.
 _SHORTCUTS = {
     "Sequential": "models",
     "MultimodalModel": "models",
     "Neuron": "neuron",
-    "History": "models",
+    "History": "callbacks",
 }
 
 __all__ = [

@@ -34,6 +34,15 @@ def lookup(name: Any, registry: Mapping[str, Any], what: str) -> Any:
     return registry[key]
 
 
+def check_int(value: Any, arg: str, who: str, *, minimum: int) -> int:
+    """``value`` as an int >= ``minimum`` (bools refused), else a ValueError naming ``arg``."""
+    import numpy as np
+
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{who}: {arg} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
 def shape_str(shape: tuple) -> str:
     """``(batch, 31)`` for ``(None, 31)`` or ``(5, 31)`` with the batch axis named."""
     inner = ", ".join("batch" if i == 0 else str(d) for i, d in enumerate(shape))

@@ -520,7 +520,7 @@ class DualEncoder(Layer):
         ``shuffle`` draws each epoch's order from ``mm.set_seed``'s generator. A final batch
         of one pair (nothing to contrast with) is skipped. After each step the logit scale is
         capped at log 100, as in CLIP. ``verbose``: 0 silent, 1 or 2 one line per epoch.
-        Returns a :class:`mmlearn.models.History` whose ``history`` is
+        Returns a :class:`mmlearn.callbacks.History` whose ``history`` is
         ``{"loss": [...], "logit_scale": [...]}`` per epoch (loss: the mean over the epoch's
         batches, weighted by size, measured before each update).
         """

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import mmlearn as mm
-from mmlearn import gradcheck, layers, losses, models, optimizers
+from mmlearn import callbacks, gradcheck, layers, losses, models, optimizers
 from mmlearn.backend import asarray, to_numpy
 from mmlearn.models import Callback, EarlyStopping, History, Sequential, TerminateOnNaN
 
@@ -511,7 +511,7 @@ class FakeTTY(io.StringIO):
 def test_progress_bar_in_a_terminal_redraws_in_place_at_most_every_interval(monkeypatch):
     # start, then one reading per update (anything else reading the clock gets 1.0 later)
     clock = itertools.chain([0.0, 0.01, 0.05, 0.2, 0.25, 0.3], itertools.repeat(1.0))
-    monkeypatch.setattr(models.time, "perf_counter", lambda: next(clock))
+    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: next(clock))
     fake = FakeTTY()
     monkeypatch.setattr(sys, "stdout", fake)
     bar = models.ProgressBar(10, verbose=1)
