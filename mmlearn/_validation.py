@@ -95,17 +95,20 @@ def as_int_labels(y: Any, arg: str, *, num_classes: int | None = None) -> Any:
     else:
         y = _to_active_backend(y)
     xp = array_namespace(y)
-    kind = _dtype_kind(y)
-    if kind == "f":
-        if not bool(xp.all(xp.isfinite(y))) or not bool(xp.all(y == xp.round(y))):
-            raise ValueError(f"{arg} must hold whole-number class labels, got non-integers")
-    elif kind not in "iu":
-        raise TypeError(f"{arg} must hold integer class labels, got dtype {y.dtype}")
+    already_int64 = y.dtype == xp.int64          # labels a model checked once already
+    if not already_int64:
+        kind = _dtype_kind(y)
+        if kind == "f":
+            if not bool(xp.all(xp.isfinite(y))) or not bool(xp.all(y == xp.round(y))):
+                raise ValueError(f"{arg} must hold whole-number class labels, got non-integers")
+        elif kind not in "iu":
+            raise TypeError(f"{arg} must hold integer class labels, got dtype {y.dtype}")
     if y.ndim == 2 and y.shape[1] == 1:
         y = xp.reshape(y, (-1,))
     if y.ndim != 1:
         raise ValueError(f"{arg} must have shape (batch,) of class indices, got {tuple(y.shape)}")
-    y = xp.astype(y, xp.int64)
+    if not already_int64:
+        y = xp.astype(y, xp.int64)
     if num_classes is not None and _size(y):
         low, high = int(xp.min(y)), int(xp.max(y))
         if low < 0 or high >= num_classes:

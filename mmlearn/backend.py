@@ -94,6 +94,8 @@ def array_namespace(*arrays: Any) -> ModuleType:
     skipping the compatibility wrapper keeps per-call overhead low); everything
     else goes through ``array_api_compat``.
     """
+    if len(arrays) == 1 and type(arrays[0]) is np.ndarray:     # the hot path: one call per op
+        return np
     arrays = tuple(a for a in arrays if a is not None)
     if all(isinstance(a, np.ndarray | np.generic) for a in arrays):
         return np

@@ -45,7 +45,7 @@ def _check_float(x: Any, who: str) -> Any:
         raise TypeError(f"{who} expected an array, got {type(x).__name__}")
     try:
         xp = array_namespace(x)
-        if xp.isdtype(x.dtype, "real floating"):
+        if x.dtype == xp.float32 or xp.isdtype(x.dtype, "real floating"):   # float32 first: cheap
             return x
         if xp.isdtype(x.dtype, ("integral", "bool")):
             return xp.astype(x, xp.float32)
