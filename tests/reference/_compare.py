@@ -24,3 +24,27 @@ def close(ours, theirs, what):
     err = relative_error(ours, theirs)
     assert err < TOL, f"{what}: relative error {err:.2e}"
     return err
+
+
+def leaf(torch, a):
+    """A float32 torch tensor that collects its gradient."""
+    return torch.tensor(np.asarray(a, dtype=np.float32), requires_grad=True)
+
+
+def torch_multihead_attention(torch, params, num_heads, kdim, vdim):
+    """``torch.nn.MultiheadAttention`` holding a MultiHeadAttention's weights.
+
+    torch stores each projection as (out, in), mmlearn as (in, out): hence the transposes.
+    """
+    P = {k: torch.tensor(to_numpy(v)) for k, v in params.items()}
+    embed_dim = int(P["Wq"].shape[1])
+    ref = torch.nn.MultiheadAttention(embed_dim, num_heads, batch_first=True, kdim=kdim,
+                                      vdim=vdim)
+    with torch.no_grad():
+        ref.q_proj_weight.copy_(P["Wq"].T)
+        ref.k_proj_weight.copy_(P["Wk"].T)
+        ref.v_proj_weight.copy_(P["Wv"].T)
+        ref.in_proj_bias.copy_(torch.cat([P["bq"], P["bk"], P["bv"]]))
+        ref.out_proj.weight.copy_(P["Wo"].T)
+        ref.out_proj.bias.copy_(P["bo"])
+    return ref

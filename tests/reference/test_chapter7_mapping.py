@@ -35,6 +35,8 @@ from mmlearn import contrastive, fusion, layers, losses, optimizers
 from mmlearn.backend import asarray, to_numpy
 from mmlearn.gradcheck import relative_error
 
+from ._compare import data, leaf, torch_multihead_attention
+
 TOL = 1e-5
 NOTEBOOK = Path(__file__).resolve().parents[2] / "book" / "07_tools.ipynb"
 LIBRARIES = ("mm", "torch", "keras")          # the three columns, in this order
@@ -124,14 +126,6 @@ ROWS = read_table()
 
 
 # -- helpers ------------------------------------------------------------------------------
-def data(*shape, seed=0, scale=1.0):
-    return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(np.float32)
-
-
-def leaf(torch, a):
-    return torch.tensor(np.asarray(a, dtype=np.float32), requires_grad=True)
-
-
 def err(ours, theirs) -> float:
     """Relative error of two same-shape arrays (torch tensors, Keras tensors or NumPy)."""
     if hasattr(theirs, "detach"):
@@ -404,15 +398,7 @@ def _mha(torch, keras):
     out = layer({"query": asarray(q), "value": asarray(c)})
     g = data(*out.shape, seed=5)
     dx = layer.backward(asarray(g))
-    P = {k: torch.tensor(to_numpy(v)) for k, v in layer.params.items()}
-    ref = torch.nn.MultiheadAttention(E, h, batch_first=True, kdim=4, vdim=4)
-    with torch.no_grad():                   # torch stores each projection as (out, in)
-        ref.q_proj_weight.copy_(P["Wq"].T)
-        ref.k_proj_weight.copy_(P["Wk"].T)
-        ref.v_proj_weight.copy_(P["Wv"].T)
-        ref.in_proj_bias.copy_(torch.cat([P["bq"], P["bk"], P["bv"]]))
-        ref.out_proj.weight.copy_(P["Wo"].T)
-        ref.out_proj.bias.copy_(P["bo"])
+    ref = torch_multihead_attention(torch, layer.params, h, kdim=4, vdim=4)
     tq, tc = leaf(torch, q), leaf(torch, c)
     t_out, _ = ref(tq, tc, tc, need_weights=False)
     (t_out * torch.tensor(g)).sum().backward()

@@ -18,7 +18,7 @@ from mmlearn import fusion
 from mmlearn.attention import MultiHeadAttention
 from mmlearn.backend import asarray, to_numpy
 
-from ._compare import TOL, close, data
+from ._compare import TOL, close, data, torch_multihead_attention
 
 B, T, D, H = 3, 4, 5, 2
 
@@ -150,16 +150,7 @@ def test_mha_matches_torch_nn_multiheadattention(torch, masked):
     out = layer(inputs)
     g = data(*out.shape, seed=5)
     dx = layer.backward(asarray(g))
-    P = {k: torch.tensor(to_numpy(v)) for k, v in layer.params.items()}
-
-    ref = torch.nn.MultiheadAttention(E, H, batch_first=True, kdim=4, vdim=4)
-    with torch.no_grad():
-        ref.q_proj_weight.copy_(P["Wq"].T)
-        ref.k_proj_weight.copy_(P["Wk"].T)
-        ref.v_proj_weight.copy_(P["Wv"].T)
-        ref.in_proj_bias.copy_(torch.cat([P["bq"], P["bk"], P["bv"]]))
-        ref.out_proj.weight.copy_(P["Wo"].T)
-        ref.out_proj.bias.copy_(P["bo"])
+    ref = torch_multihead_attention(torch, layer.params, H, kdim=4, vdim=4)
     tq, tc = torch.tensor(q, requires_grad=True), torch.tensor(c, requires_grad=True)
     attn_mask = None
     if masked:    # torch: True = NOT allowed, one (Tq, Tk) mask per (sample, head)

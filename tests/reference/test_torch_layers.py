@@ -12,12 +12,7 @@ import mmlearn as mm
 from mmlearn import layers, losses
 from mmlearn.backend import asarray, to_numpy
 
-from ._compare import close, data
-
-
-def leaf(torch, a):
-    """A float32 torch tensor that collects its gradient."""
-    return torch.tensor(np.asarray(a), requires_grad=True)
+from ._compare import close, data, leaf
 
 
 def torch_activation(torch, name):
