@@ -163,7 +163,7 @@ class Dense(Layer):
         self._x = x                                          # backward needs the input
         z = x @ self.params["W"]
         if self.use_bias:
-            z = z + self.params["b"]
+            z += self.params["b"]                           # z is ours: add in place
         return self.activation.forward(z)
 
     def backward(self, grad_out: Any) -> Any:
@@ -180,12 +180,12 @@ class Dense(Layer):
         else:                                                # (batch, ..., in): fold the ...
             x2 = xp.reshape(x, (-1, int(x.shape[-1])))
             d2 = xp.reshape(delta, (-1, self.units))
-        self.grads["W"] = xp.matrix_transpose(x2) @ d2
+        self.grads["W"] = x2.T @ d2                          # 2-D here, so .T is xᵀ
         if self.use_bias:
             self.grads["b"] = xp.sum(d2, axis=0)
         if not self.input_grad:
             return None
-        return delta @ xp.matrix_transpose(W)
+        return delta @ W.T
 
     def __repr__(self) -> str:
         return f"<Dense units={self.units} activation={self.activation_name!r} name={self.name!r}>"

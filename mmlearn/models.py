@@ -644,7 +644,8 @@ class Model(Layer):
         plan = self._make_plan()
         try:
             out = self.forward(x, training=True)
-            values = [float(self.loss(y, out)), *(float(fn(y, out)) for _, fn in metric_fns)]
+            values = [float(self._loss_on_checked(y, out)),
+                      *(float(fn(y, out)) for _, fn in metric_fns)]
             if not math.isfinite(values[0]):
                 raise FloatingPointError(f"{self.name}.train_on_batch: the loss is {values[0]}; "
                                          "the update was not applied")
@@ -666,7 +667,7 @@ class Model(Layer):
             start, stop = b * batch_size, min(n, (b + 1) * batch_size)
             yb = y[start:stop, ...]
             out = self.forward(self._slice(x, start, stop), training=True)
-            value = float(self.loss(yb, out))
+            value = float(self._loss_on_checked(yb, out))
             nb = stop - start
             seen += nb
             sums["loss"] += value * nb
@@ -682,6 +683,12 @@ class Model(Layer):
             if self.stop_training:
                 break
         return logs
+
+    def _loss_on_checked(self, y: Any, out: Any) -> Any:
+        """The loss of targets ``_prepare_y`` has checked: a built-in loss may skip its
+        own re-checks of them (``_call_checked``); any other loss is simply called."""
+        checked = getattr(self.loss, "_call_checked", None)
+        return checked(y, out) if checked is not None else self.loss(y, out)
 
     def _train_step_update(self, plan: _Plan) -> None:
         """Steps 3 and 4: backward from the loss, then the optimizer on trainable params."""

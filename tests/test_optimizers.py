@@ -295,3 +295,47 @@ def test_strict_backend_refuses_nothing_in_the_update():
         w = asarray(np.ones(4), dtype="float32")
         cls().apply_gradients([(asarray(np.full(4, 0.3), dtype="float32"), w)])
         assert w.dtype == xp.float32
+
+
+@pytest.mark.parametrize("cls", [optimizers.Adam, optimizers.AdamW])
+def test_adam_flat_state_gives_the_same_bits_as_one_parameter_at_a_time(monkeypatch, cls):
+    """On NumPy, small float32 parameters share one flat m/v buffer (fewer calls per step).
+    It must be an optimisation only: the same bits as updating each parameter alone, also
+    when the set of parameters with a gradient changes (a None gradient) and for a
+    parameter too large to join (it is updated on its own)."""
+    flat_max = optimizers._FLAT_MAX_SIZE
+    shapes = [(7, 5), (5,), (flat_max + 3,), (5, 2), (2,)]
+    r = np.random.default_rng(4)
+    start = [r.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = [[r.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(6)]
+    grads[3][1] = None                                  # step 4: bias 1 gets no update
+
+    def train(limit: int) -> tuple[list[np.ndarray], optimizers.Optimizer]:
+        monkeypatch.setattr(optimizers, "_FLAT_MAX_SIZE", limit)
+        opt = cls(learning_rate=0.01)
+        params = [p.copy() for p in start]
+        for step in grads:
+            opt.apply_gradients(zip(step, params, strict=True),
+                                keys=[f"p{i}" for i in range(len(params))])
+        return params, opt
+
+    one_by_one, opt_ref = train(0)                      # nothing joins the flat state
+    flat, opt_flat = train(flat_max)
+    assert opt_ref._flat is None and opt_flat._flat is not None
+    assert len(opt_flat._flat.slots) == len(shapes) - 1   # all but the large one
+    for i, (a, b) in enumerate(zip(one_by_one, flat, strict=True)):
+        assert a.dtype == b.dtype == np.float32
+        assert np.array_equal(a, b), f"parameter {i} differs"
+        for slot in ("m", "v"):                         # each parameter's own state still
+            assert np.array_equal(opt_ref._slots[f"p{i}"][slot], opt_flat._slots[f"p{i}"][slot])
+    opt_flat.reset()
+    assert opt_flat._flat is None and not opt_flat._slots
+
+
+def test_adam_flat_state_is_numpy_float32_only():
+    """float64 parameters (gradient checks) and amsgrad take the one-at-a-time path."""
+    for dtype, amsgrad in (("float64", False), ("float32", True)):
+        opt = optimizers.Adam(amsgrad=amsgrad)
+        params = [asarray(np.ones(3), dtype=dtype), asarray(np.ones(2), dtype=dtype)]
+        opt.apply_gradients([(p * 0.5, p) for p in params])
+        assert opt._flat is None
