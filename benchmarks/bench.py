@@ -305,6 +305,92 @@ def mmlearn_step(case: Case, x: Any, y: Any, steps_per_epoch: int = STEPS_PER_EP
     return epoch, steps_per_epoch, f"fit(1 epoch of {steps_per_epoch} batches) / {steps_per_epoch}"
 
 
+class BareMLP:
+    """The leanest NumPy training step I know how to write for an MLP: no framework, no
+    checks, no caches beyond what backward needs, preallocated gradients, Adam over one
+    flat buffer (the weights are views of it). It does the same arithmetic as mmlearn's
+    step (ReLU hidden layers, softmax, cross-entropy (p - onehot)/N, Keras's Adam), so
+    ``bare / floor`` is what any NumPy library must pay beyond the matrix products, and
+    ``mmlearn / bare`` is what mmlearn's layers, checks and bookkeeping add.
+    """
+
+    def __init__(self, weights: list[np.ndarray], learning_rate: float = 1e-3,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> None:
+        self.lr, self.b1, self.b2, self.eps = learning_rate, beta_1, beta_2, epsilon
+        sizes = [w.size for w in weights]
+        self.flat = np.concatenate([w.reshape(-1) for w in weights]).astype(np.float32)
+        self.grad = np.zeros_like(self.flat)
+        self.m, self.v = np.zeros_like(self.flat), np.zeros_like(self.flat)
+        self.tmp = np.empty_like(self.flat)
+        ends = np.cumsum(sizes).tolist()
+        views = [(a, b, w.shape) for a, b, w in zip([0, *ends[:-1]], ends, weights, strict=True)]
+        self.W = [self.flat[a:b].reshape(s) for a, b, s in views[0::2]]
+        self.b = [self.flat[a:b].reshape(s) for a, b, s in views[1::2]]
+        self.gW = [self.grad[a:b].reshape(s) for a, b, s in views[0::2]]
+        self.gb = [self.grad[a:b].reshape(s) for a, b, s in views[1::2]]
+        self.t = 0
+
+    def step(self, x: np.ndarray, y: np.ndarray) -> float:
+        hs, masks = [x], []
+        for i, (W, b) in enumerate(zip(self.W, self.b, strict=True)):
+            z = hs[-1] @ W
+            z += b
+            if i < len(self.W) - 1:
+                masks.append(z > 0)
+                np.maximum(z, 0.0, out=z)
+            hs.append(z)
+        p = hs.pop()                                   # logits -> probabilities in place
+        p -= p.max(axis=1, keepdims=True)
+        np.exp(p, out=p)
+        p /= p.sum(axis=1, keepdims=True)
+        n = len(y)
+        rows = np.arange(n)
+        loss = float(-np.log(p[rows, y]).mean())
+        p[rows, y] -= 1.0
+        d = p
+        d /= n
+        for i in range(len(self.W) - 1, -1, -1):
+            np.matmul(hs[i].T, d, out=self.gW[i])
+            np.sum(d, axis=0, out=self.gb[i])
+            if i:
+                d = d @ self.W[i].T
+                d *= masks[i - 1]
+        self._adam()
+        return loss
+
+    def _adam(self) -> None:
+        self.t += 1
+        f = np.float32
+        alpha = float(f(self.lr) * np.sqrt(f(1) - f(self.b2) ** f(self.t))
+                      / (f(1) - f(self.b1) ** f(self.t)))
+        g, m, v, tmp = self.grad, self.m, self.v, self.tmp
+        m *= self.b1
+        np.multiply(g, 1.0 - self.b1, out=tmp)
+        m += tmp
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - self.b2
+        v *= self.b2
+        v += tmp
+        np.sqrt(v, out=tmp)
+        tmp += self.eps
+        np.multiply(m, alpha, out=g)
+        g /= tmp
+        self.flat -= g
+
+
+def bare_numpy_step(case: Case, x: Any, y: Any) -> Step:
+    """One :class:`BareMLP` step on the batch, from the same initial weights as mmlearn."""
+    if case.kind != "mlp":
+        raise ValueError(f"no bare NumPy step for {case.kind!r} (MLP cases only)")
+    bare = BareMLP(build_mmlearn(case).get_weights())
+    x, y = np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64)
+
+    def step() -> None:
+        bare.step(x, y)
+
+    return step
+
+
 def _repeat_batch(a: Any, k: int) -> Any:
     """k copies of a batch along the sample axis, on a's backend (dicts per modality)."""
     if isinstance(a, dict):
@@ -652,6 +738,8 @@ def run_case(case: Case, cfg: argparse.Namespace) -> CaseResult:
     ]
     if case.sequential and not cfg.no_keras:
         builders.append(("keras", lambda: keras_step(case, x, y)))
+    if case.kind == "mlp":
+        builders.append(("bare", lambda: bare_numpy_step(case, x, y)))
     builders.append(("floor", lambda: gemm_floor_step(case)))
     for name, build in builders:
         try:
@@ -979,6 +1067,22 @@ def render(machine: dict[str, Any], results: list[CaseResult], fit: dict[str, Ti
         lines += ["", "mmlearn's step was timed as: " + "; ".join(f"`{h}`" for h in hows)
                   + " (the loop training runs; fit's per-epoch work is included, spread "
                   "over the epoch)."]
+    bare = [r for r in results if "bare" in r.timings]
+    if bare:
+        lines += [
+            "", "### How close can NumPy get to the floor?", "",
+            "*bare NumPy*: the leanest hand-written NumPy step for the MLP cases "
+            "(`BareMLP` in `bench.py`: no framework, no checks, preallocated gradients, Adam "
+            "over one flat buffer), timed in the same interleaved rounds. *bare / floor* is "
+            "what any NumPy code pays beyond the matrix products (one NumPy call costs about "
+            "a microsecond whatever its size); *mmlearn / bare* is what mmlearn's layers, "
+            "checks and bookkeeping add.", "",
+            "| case | GEMM floor | bare NumPy | bare / floor | mmlearn | mmlearn / bare |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        lines += [f"| {r.case.key} | {_fmt_ms(r.ms('floor'))} | {_fmt_ms(r.ms('bare'))} | "
+                  f"{_fmt_x(r.ratio('bare', 'floor'))} | {_fmt_ms(r.ms('mmlearn'))} | "
+                  f"{_fmt_x(r.ratio('mmlearn', 'bare'))} |" for r in bare]
     errors = [(r.case.key, who, msg) for r in results for who, msg in r.errors.items()]
     if errors:
         lines += ["", "Contenders that could not run:", ""]
