@@ -268,6 +268,11 @@ class Adam(Optimizer):
     v̂ = v/(1 − β₂ᵗ), which is the same as Keras's with ε replaced by ε √(1 − β₂ᵗ):
     identical steps unless √v is near ε (tiny gradients).
     Defaults (Keras): learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7.
+
+    Speed: on NumPy, parameters of up to 16,384 float32 elements keep m and v in one
+    shared buffer and are stepped together, with the same operations in the same order,
+    so the result is bit for bit the same. Each NumPy call costs about a microsecond
+    whatever its size, and stepping them together saves a dozen calls per parameter.
     """
 
     name = "adam"
