@@ -72,7 +72,6 @@ class Optimizer:
         self.learning_rate = _positive(learning_rate, "learning_rate", type(self).__name__)
         self.iterations = 0                          # completed apply_gradients calls
         self._slots: dict[Hashable, dict[str, Any]] = {}
-        self._flat: _FlatAdamState | None = None     # Adam's small parameters, see below
 
     # -- the public step --------------------------------------------------------
     def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Any]],
@@ -150,7 +149,6 @@ class Optimizer:
     def reset(self) -> None:
         """Forget every slot and set ``iterations`` back to 0."""
         self._slots.clear()
-        self._flat = None
         self.iterations = 0
 
     def __repr__(self) -> str:
@@ -288,10 +286,15 @@ class Adam(Optimizer):
             raise TypeError(f"{who}: amsgrad must be True or False, got {amsgrad!r}")
         self.amsgrad = bool(amsgrad)
         self._alpha32 = self._alpha64 = 0.0
+        self._flat: _FlatAdamState | None = None     # small NumPy parameters, see _apply
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
                 "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+    def reset(self) -> None:
+        super().reset()
+        self._flat = None
 
     def _begin_step(self) -> None:
         # α as Keras computes it for float32 variables: every factor rounded to float32.
@@ -333,6 +336,10 @@ class Adam(Optimizer):
 
     def _update(self, xp: Any, g: Any, w: Any, slots: dict[str, Any]) -> None:
         self._decay(w)
+        w -= self._step(xp, g, slots)                # w = w − α m / (√v + ε)
+
+    def _step(self, xp: Any, g: Any, slots: dict[str, Any]) -> Any:
+        """Update m and v in place from g; return the step α m / (√v + ε)."""
         m, v = slots["m"], slots["v"]
         m *= self.beta_1
         m += g * (1.0 - self.beta_1)                 # m = β₁ m + (1 − β₁) g
@@ -342,12 +349,12 @@ class Adam(Optimizer):
         v += g2                                      # v = β₂ v + (1 − β₂) g²
         if self.amsgrad:
             slots["v_hat"] = v = xp.maximum(slots["v_hat"], v)
-        alpha = self._alpha64 if w.dtype == xp.float64 else self._alpha32
+        alpha = self._alpha64 if g.dtype == xp.float64 else self._alpha32
         denom = xp.sqrt(v)
         denom += self.epsilon                        # √v + ε
         step = m * alpha
         step /= denom
-        w -= step                                    # w = w − α m / (√v + ε)
+        return step
 
 
 class AdamW(Adam):
@@ -387,9 +394,9 @@ class _FlatAdamState:
     """Adam's m and v for many small float32 NumPy parameters, as views into two flat
     buffers: ``slots["m"]`` stays the parameter's own m (a view), so nothing else changes.
 
-    A step gathers the gradients into one buffer, runs :meth:`Adam._update`'s arithmetic
-    once over all of them (elementwise the same operations, so the same bits), then
-    subtracts each parameter's slice of the step.
+    A step gathers the gradients into one buffer, runs :meth:`Adam._step` once over all
+    of them (elementwise the same operations, so the same bits), then subtracts each
+    parameter's slice of the step.
     """
 
     def __init__(self, items: list[tuple[Any, Any, dict[str, Any]]]) -> None:
@@ -402,7 +409,6 @@ class _FlatAdamState:
             slots["m"] = self.m[a:b].reshape(w.shape)
             slots["v"] = self.v[a:b].reshape(w.shape)
         self.g = np.empty_like(self.m)
-        self.tmp = np.empty_like(self.m)
 
     def holds(self, items: list[tuple[Any, Any, dict[str, Any]]]) -> bool:
         """Is this the state of exactly these parameters' slots, in this order?"""
@@ -410,22 +416,11 @@ class _FlatAdamState:
             slots is mine for (_, _, slots), mine in zip(items, self.slots, strict=True))
 
     def step(self, opt: Adam, items: list[tuple[Any, Any, dict[str, Any]]]) -> None:
-        g, m, v, tmp = self.g, self.m, self.v, self.tmp
-        np.concatenate([grad.reshape(-1) for grad, _, _ in items], out=g)
-        m *= opt.beta_1
-        np.multiply(g, 1.0 - opt.beta_1, out=tmp)
-        m += tmp                                     # m = β₁ m + (1 − β₁) g
-        np.multiply(g, g, out=tmp)
-        tmp *= 1.0 - opt.beta_2
-        v *= opt.beta_2
-        v += tmp                                     # v = β₂ v + (1 − β₂) g²
-        np.sqrt(v, out=tmp)
-        tmp += opt.epsilon                           # √v + ε
-        np.multiply(m, opt._alpha32, out=g)
-        g /= tmp                                     # the step α m / (√v + ε), in g's buffer
+        g = np.concatenate([grad.reshape(-1) for grad, _, _ in items], out=self.g)
+        step = opt._step(np, g, {"m": self.m, "v": self.v})
         for (_, w, _), (a, b) in zip(items, self.bounds, strict=True):
             opt._decay(w)
-            w -= g[a:b].reshape(w.shape)
+            w -= step[a:b].reshape(w.shape)
 
 
 # ---------------------------------------------------------------------------
