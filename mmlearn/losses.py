@@ -386,8 +386,8 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
 
     def _call_checked(self, labels: Any, y_pred: Any) -> Any:
         """``__call__`` for labels a model has already checked (int64 in range, on
-        y_pred's backend), as its training loop passes them: skips the re-checks that
-        cost a quarter of a small model's step."""
+        y_pred's backend), as its training loop passes them: skips re-checking them on
+        every batch (about 10 µs, 7% of the seed model's step)."""
         if getattr(labels, "ndim", None) != 1 or getattr(y_pred, "ndim", None) != 2:
             return self(labels, y_pred)
         return self._forward(_onehot(array_namespace(y_pred), labels, y_pred), y_pred)
