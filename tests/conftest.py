@@ -56,3 +56,14 @@ def keras():
     if keras.backend.backend() != "torch":
         pytest.fail(f"Keras must run on its torch backend, got {keras.backend.backend()}")
     return keras
+
+
+@pytest.fixture
+def no_gpu():
+    """For tests of what happens without a GPU: skip where CuPy has a usable one."""
+    try:
+        import cupy
+    except ImportError:
+        return
+    if cupy.cuda.is_available():
+        pytest.skip("a CUDA GPU is present; this test is for machines without one")

@@ -11,13 +11,7 @@ def test_unknown_backend_names_choices_and_suggests():
     assert mm.get_backend() == "numpy"
 
 
-def test_cupy_without_gpu_is_a_clear_error_and_keeps_backend():
-    try:
-        import cupy  # noqa: F401
-        if cupy.cuda.is_available():
-            pytest.skip("a GPU is present; this test is for machines without one")
-    except ImportError:
-        pass
+def test_cupy_without_gpu_is_a_clear_error_and_keeps_backend(no_gpu):
     with pytest.raises(RuntimeError, match="cupy"):
         mm.set_backend("cupy")
     assert mm.get_backend() == "numpy"

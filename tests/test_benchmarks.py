@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,14 +30,7 @@ def test_bench_quick_writes_a_report_with_every_contender(torch, tmp_path):
     assert "kernel/corearch" in text                    # which BLAS kernel ran
 
 
-def test_gpu_script_exits_2_with_a_reason_without_a_gpu():
-    try:
-        import cupy
-
-        if cupy.cuda.is_available():
-            pytest.skip("a GPU is present: benchmarks/gpu.py would run for real")
-    except ImportError:
-        pass
+def test_gpu_script_exits_2_with_a_reason_without_a_gpu(no_gpu):
     done = run("benchmarks/gpu.py")
     assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
     assert "GPU" in done.stdout + done.stderr
