@@ -46,7 +46,8 @@ from mmlearn.backend import array_namespace, asarray, get_namespace, is_array, r
 
 __all__ = [
     "Dataset", "Normalizer", "Standardizer", "Vocabulary", "bag_of_words", "batches",
-    "image_caption_pairs", "make", "normalize", "reviews", "shapes_with_captions",
+    "image_caption_pairs", "make", "normalize", "reviews", "reviews_ceiling",
+    "shapes_with_captions",
     "standardize", "tones_with_spectrograms", "train_test_split", "users_items",
 ]
 
@@ -585,6 +586,28 @@ def reviews(n: int = 2000, seed: int | None = None, *, image_size: int = 16,
         extras={"case": case, "negated": negated, "texts": texts},
     )
 
+
+
+def reviews_ceiling(case: Any, modality: str) -> float:
+    """The accuracy a model that sees only ``modality`` can expect on these reviews.
+
+    ``case`` is ``dataset.extras["case"]`` of the samples scored (0 both clear, 1 text
+    ambiguous, 2 emoji ambiguous); ``modality`` is ``"text"`` or ``"image"``. Where the
+    modality is clear a perfect model is right; where it is ambiguous it can only guess,
+    right half the time. So the expected ceiling is (clear + ambiguous / 2) / n: about
+    1 − ambiguous/2 (82.5% by default), but computed from the samples' own case counts.
+    A model can beat it on a given set by lucky guesses, never in expectation.
+    """
+    who = "reviews_ceiling"
+    doubtful = {"text": 1, "image": 2}
+    if modality not in doubtful:
+        raise ValueError(f"{who}: modality must be 'text' or 'image', got {modality!r}")
+    counts = np.asarray(to_numpy(case)) if is_array(case) else np.asarray(case)
+    if counts.ndim != 1 or counts.size == 0 or not np.isin(counts, (0, 1, 2)).all():
+        raise ValueError(f"{who}: case must be a non-empty 1-D array of 0, 1 and 2 "
+                         f"(dataset.extras['case']), got shape {counts.shape}")
+    ambiguous = int(np.sum(counts == doubtful[modality]))
+    return (counts.size - ambiguous / 2) / counts.size
 
 def _draw_faces(mouth: np.ndarray, size: int, g: np.random.Generator) -> np.ndarray:
     """Emoji faces: a ring, two eyes, a parabolic mouth of curvature sign ``mouth`` (n,)."""

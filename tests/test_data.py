@@ -518,3 +518,20 @@ def test_split_and_batches_take_a_dataset_whole():
     assert sum(len(_np(yb)) for _, yb in D.batches(ds, batch_size=16)) == 50
     with pytest.raises(TypeError, match="carries its own y"):
         D.train_test_split(ds, ds.y)
+
+
+def test_reviews_ceiling_counts_half_of_the_ambiguous_cases():
+    case = np.array([0, 0, 1, 2, 2, 0, 1, 0])   # 2 text-ambiguous, 2 emoji-ambiguous
+    assert mm.data.reviews_ceiling(case, "text") == (8 - 2 / 2) / 8
+    assert mm.data.reviews_ceiling(case, "image") == (8 - 2 / 2) / 8
+    assert mm.data.reviews_ceiling(np.array([1, 1, 0]), "image") == 1.0
+    ds = mm.data.reviews(n=4000, seed=3)
+    assert abs(mm.data.reviews_ceiling(ds.extras["case"], "text") - 0.825) < 0.02
+
+
+@pytest.mark.parametrize("case, modality", [
+    (np.array([0, 3]), "text"), (np.array([], dtype=int), "text"),
+    (np.zeros((2, 2), dtype=int), "text"), (np.array([0, 1]), "audio")])
+def test_reviews_ceiling_rejects_bad_input(case, modality):
+    with pytest.raises(ValueError, match="reviews_ceiling"):
+        mm.data.reviews_ceiling(case, modality)

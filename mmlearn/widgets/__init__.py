@@ -1,5 +1,10 @@
 """Interactive playgrounds and auto-checked exercises (ipywidgets 8), DESIGN section 5.
 
+The book's exercises by id, their answer keys kept out of the chapters::
+
+    from mmlearn.widgets import exercise
+    exercise("ch3-relu-backward")
+
 Exercises (pure ``check(answer) -> Feedback`` plus a widget with a Check button)::
 
     from mmlearn.widgets import Quiz, NumericExercise, NeuronWeightsExercise, FunctionExercise
@@ -19,7 +24,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from mmlearn.widgets import _checklist
+from mmlearn.widgets._checklist import *  # noqa: F403
 from mmlearn.widgets._common import Feedback, parse_number
+from mmlearn.widgets._registry import exercise, exercise_ids
 from mmlearn.widgets.exercises import (
     Exercise,
     FunctionExercise,
@@ -37,7 +45,8 @@ _PLAYGROUNDS = (
 )
 
 __all__ = ["Exercise", "Feedback", "FunctionExercise", "NeuronWeightsExercise",
-           "NumericExercise", "Quiz", "parse_number", *_PLAYGROUNDS]
+           "NumericExercise", "Quiz", "exercise", "exercise_ids", "parse_number", *_PLAYGROUNDS,
+           *_checklist.__all__]
 
 
 def __getattr__(name: str) -> Any:

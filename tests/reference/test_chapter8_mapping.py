@@ -1,6 +1,6 @@
 """Chapter 7's tables (mmlearn <-> PyTorch <-> Keras 3), verified row by row.
 
-The tables are read from ``book/07_tools.ipynb`` itself, so the book and this test cannot
+The tables are read from ``book/08_tools.ipynb`` itself, so the book and this test cannot
 drift apart:
 
 * every row must have a check below, and every check a row (``test_every_row_is_checked``);
@@ -38,7 +38,7 @@ from mmlearn.gradcheck import relative_error
 from ._compare import data, leaf, torch_multihead_attention
 
 TOL = 1e-5
-NOTEBOOK = Path(__file__).resolve().parents[2] / "book" / "07_tools.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "book" / "08_tools.ipynb"
 LIBRARIES = ("mm", "torch", "keras")          # the three columns, in this order
 CONVERSION_MARK = "# mmlearn -> PyTorch"
 

@@ -533,3 +533,28 @@ def plot_embeddings(
     if title is not None:
         ax.set_title(title)
     return ax
+
+
+# Figures of particular chapters, each family in a file of its own; the public names are
+# re-exported here, so a chapter writes ``viz.plot_roc(...)`` whatever file draws it.
+from mmlearn.viz import (  # noqa: E402
+    _concepts,
+    _curves,
+    _evaluation,
+    _fusion,
+    _graph,
+    _neuron_diagrams,
+    _reliability,
+    _tools,
+)
+from mmlearn.viz._concepts import *  # noqa: E402, F403
+from mmlearn.viz._curves import *  # noqa: E402, F403
+from mmlearn.viz._evaluation import *  # noqa: E402, F403
+from mmlearn.viz._fusion import *  # noqa: E402, F403
+from mmlearn.viz._graph import *  # noqa: E402, F403
+from mmlearn.viz._neuron_diagrams import *  # noqa: E402, F403
+from mmlearn.viz._reliability import *  # noqa: E402, F403
+from mmlearn.viz._tools import *  # noqa: E402, F403
+
+__all__ += [*_concepts.__all__, *_curves.__all__, *_evaluation.__all__, *_fusion.__all__,
+            *_graph.__all__, *_neuron_diagrams.__all__, *_reliability.__all__, *_tools.__all__]
