@@ -5,7 +5,7 @@
 #   make serve    serve _build/html on http://127.0.0.1:8000 (another port: PORT=8001)
 #   make bench    speed of a training step: mmlearn vs PyTorch vs Keras (benchmarks/results.md)
 #   make labs     the labs' student versions (solutions and hidden tests stripped) in release/
-#   make ref      add the reference libraries (torch==2.13.0, keras) for the reference tests
+#   make ref      the reference libraries (torch==2.13.0 CPU, keras): chapters 5 and 8 run them
 #   make clean    remove build outputs; `make distclean` also removes .venv and _vendor
 #
 # Set-up (shared by book and test) creates .venv with python3 -m venv, installs
@@ -83,7 +83,8 @@ $(STAMP_VENDOR): scripts/vendor_assets.sh scripts/widgets-mathjax3-bridge.js
 
 vendor: $(STAMP_VENDOR)
 
-# The reference tests' libraries (the `ref` extra): torch==2.13.0 (CPU wheel) and keras.
+# The `ref` extra: torch==2.13.0 (CPU wheel) and keras. Chapters 5 and 8 run the seed's program
+# in them beside mmlearn, and the reference tests compare with them, so book and test need it.
 $(STAMP_REF): $(STAMP_VENV) pyproject.toml
 	@echo "== installing the ref extra (torch==2.13.0, keras) into $(VENV)"
 	$(PIP) install $(PIP_QUIET) -c constraints.txt -e '.[ref]'
@@ -95,7 +96,7 @@ ref: $(STAMP_REF)
 
 # With npm (or an earlier _vendor/), MathJax and the widget manager are served from the book
 # itself and it reads offline. Without npm the build falls back to their public CDNs.
-book: setup
+book: setup ref
 	@if command -v $(NPM) >/dev/null 2>&1; then \
 	    $(MAKE) vendor; config=_config.yml; \
 	elif [ -f $(STAMP_VENDOR) ]; then \
@@ -135,7 +136,7 @@ labs: setup
 # One pytest run: unit tests, every notebook in $(NOTEBOOKS) executed once and compared with
 # its committed outputs (strict nbval), the book built from those outputs offline, and the
 # browser test. pytest's exit status is make's: 5 (no test collected) fails too.
-test: setup
+test: setup ref
 	@command -v $(NPM) >/dev/null 2>&1 || [ -f $(STAMP_VENDOR) ] || { \
 	    echo "make test needs npm (Debian: apt-get install npm) to fetch the book's local assets"; \
 	    exit 1; }

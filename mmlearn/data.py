@@ -93,10 +93,12 @@ class Dataset:
         return None if self.class_names is None else len(self.class_names)
 
     def __repr__(self) -> str:
-        parts = ", ".join(f"{k}: {tuple(v.shape)} {_dtype_name(v)}" for k, v in self.x.items())
+        # One line per modality, so that a printed dataset fits a book's code column.
         classes = "" if self.class_names is None else f", {len(self.class_names)} classes"
-        return (f"<Dataset n={len(self)}: x={{{parts}}}, y: {tuple(self.y.shape)} "
-                f"{_dtype_name(self.y)}{classes}>")
+        lines = [f"<Dataset n={len(self)}{classes}"]
+        lines += [f"  x[{k!r}]: {tuple(v.shape)} {_dtype_name(v)}" for k, v in self.x.items()]
+        lines.append(f"  y: {tuple(self.y.shape)} {_dtype_name(self.y)}>")
+        return "\n".join(lines)
 
 
 def _dtype_name(a: Any) -> str:

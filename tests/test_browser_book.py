@@ -52,6 +52,26 @@ RAW_TEX = r"""() => {
     return found;
 }"""
 
+# What runs off the page at the test's 1280-px window: a code cell, its printed output or a
+# display equation wider than the column it sits in (the reader would get a scrollbar).
+TOO_WIDE = r"""() => {
+    const wide = [];
+    const label = (el) => (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 70);
+    for (const el of document.querySelectorAll(
+            'div.cell div.highlight pre, div.cell_output pre, div.output pre')) {
+        if (el.scrollWidth > el.clientWidth + 1)
+            wide.push(`code ${el.scrollWidth}px in ${el.clientWidth}px: ${label(el)}`);
+    }
+    for (const box of document.querySelectorAll('mjx-container[display="true"]')) {
+        const math = box.querySelector('mjx-math');
+        const column = box.closest('div.math, section, article') || box.parentElement;
+        if (math && math.getBoundingClientRect().width > column.clientWidth + 1)
+            wide.push(`equation ${Math.round(math.getBoundingClientRect().width)}px in `
+                      + `${column.clientWidth}px: ${label(box)}`);
+    }
+    return wide;
+}"""
+
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
@@ -138,8 +158,9 @@ def visit(browser, site):
 
 @pytest.mark.parametrize("doc", DOCS)
 def test_page_loads_cleanly_offline(visit, doc):
-    """No blocked or failed request, no HTTP error, no console error; all math typeset;
-    saved widget state rendered as widgets."""
+    """No blocked or failed request, no HTTP error, no console error; all math typeset; no
+    code cell, output or display equation wider than the page; saved widget state rendered
+    as widgets."""
     v = visit(f"{doc}.html")
     assert not v.problems, f"{doc}:\n" + "\n".join(v.problems)
     has_math = v.page.locator(".math").count() > 0
@@ -148,6 +169,9 @@ def test_page_loads_cleanly_offline(visit, doc):
         untypeset = v.page.evaluate(UNTYPESET_MATH)
         assert not untypeset, f"{doc}: math left as raw TeX: {untypeset}"
     assert not v.page.evaluate(RAW_TEX), f"{doc}: raw TeX in the text"
+    too_wide = v.page.evaluate(TOO_WIDE)
+    assert not too_wide, (f"{doc}: wider than the page at 1280 px (wrap code at ~80 "
+                          "characters, break long equations):\n" + "\n".join(too_wide))
     if v.page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():
         v.page.wait_for_selector(".jupyter-widgets", state="attached", timeout=15_000)
 

@@ -76,7 +76,10 @@ def voila_url(tmp_path_factory):
            "--template=offline",
            # nbgrader (labs) ships JupyterLab extensions that Voilà should not load
            "--VoilaConfiguration.extension_denylist=@jupyter/nbgrader",
-           "--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension"]
+           "--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension",
+           # jupyterlab-myst folds the chapters' solutions in JupyterLab; Voilà lacks the
+           # markdown viewer it extends
+           "--VoilaConfiguration.extension_denylist=jupyterlab-myst"]
     log = work / "voila.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
