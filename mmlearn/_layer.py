@@ -108,8 +108,9 @@ class Layer:
 
     # -- parameters -----------------------------------------------------------
     def add_param(self, name: str, value: np.ndarray, dtype: str = "float32") -> Any:
-        """Register a parameter, given as a NumPy array, on the active backend."""
-        self.params[name] = asarray(value, dtype=dtype)
+        """Register a parameter, given as a NumPy array, on the active backend (a copy: the
+        optimizer updates parameters in place)."""
+        self.params[name] = asarray(value, dtype=dtype, copy=True)
         return self.params[name]
 
     def count_params(self) -> int:
@@ -120,7 +121,8 @@ class Layer:
         return [to_numpy(p).copy() for p in self.params.values()]
 
     def set_weights(self, weights: list) -> None:
-        """Replace every parameter; checks count and shapes first, so a bad list changes nothing."""
+        """Replace every parameter with a copy of ``weights`` (the caller's arrays are never
+        trained in place); checks count and shapes first, so a bad list changes nothing."""
         weights = list(weights)
         if len(weights) != len(self.params):
             raise ValueError(
@@ -135,7 +137,7 @@ class Layer:
                 )
         for key, new in zip(list(self.params), weights, strict=True):
             dtype = to_numpy(self.params[key]).dtype.name
-            self.params[key] = asarray(np.asarray(to_numpy(new)), dtype=dtype)
+            self.params[key] = asarray(to_numpy(new), dtype=dtype, copy=True)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"

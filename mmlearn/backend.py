@@ -127,18 +127,22 @@ def floatx() -> str:
     return "float32"
 
 
-def asarray(x: Any, dtype: str | None = None, xp: ModuleType | None = None) -> Any:
+def asarray(x: Any, dtype: str | None = None, xp: ModuleType | None = None, *,
+            copy: bool | None = None) -> Any:
     """Move ``x`` (NumPy array, list, scalar or backend array) to a backend.
 
     ``xp`` defaults to the active backend. ``dtype`` is a name such as
-    ``"float32"``; ``None`` keeps the data's own dtype.
+    ``"float32"``; ``None`` keeps the data's own dtype. ``copy=True`` always returns a
+    new array that nothing else references: the library asks for it wherever it keeps
+    what a caller passed in (weights, a neuron's weights), so that its in-place updates
+    never reach the caller's arrays.
     """
     xp = xp or get_namespace()
     if isinstance(x, np.ndarray) and xp is not np and x.ndim > 0:
         x = np.ascontiguousarray(x)  # (ascontiguousarray would make a 0-d array 1-d)
     if dtype is None:
-        return xp.asarray(x)
-    return xp.asarray(x, dtype=getattr(xp, dtype))
+        return xp.asarray(x, copy=copy)
+    return xp.asarray(x, dtype=getattr(xp, dtype), copy=copy)
 
 
 def to_numpy(x: Any) -> np.ndarray:

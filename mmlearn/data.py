@@ -938,12 +938,25 @@ class _Scaler:
         who = f"{type(self).__name__}.fit"
         _n_samples(x, None, who)
         if isinstance(x, Mapping):
-            self.stats_ = {k: self._stats(v) for k, v in x.items() if self._is_float(v)}
+            stats = {k: self._checked_stats(v, f"{who}: x[{k!r}]") for k, v in x.items()
+                     if self._is_float(v)}
         elif not self._is_float(x):
             raise TypeError(f"{who}: x must be a float array, got dtype {x.dtype}")
         else:
-            self.stats_ = self._stats(x)
+            stats = self._checked_stats(x, f"{who}: x")
+        self.stats_ = stats                  # every array checked: now keep the statistics
         return self
+
+    def _checked_stats(self, x: Any, arg: str) -> tuple[Any, Any]:
+        xp = array_namespace(x)
+        if x.shape[0] == 0:
+            raise ValueError(f"{arg} has no samples: the statistics need at least one")
+        if not bool(xp.all(xp.isfinite(x))):
+            raise ValueError(f"{arg} holds NaN or inf values: the statistics would be NaN; "
+                             "remove or impute them first")
+        shift, scale = self._stats(x)
+        # A feature that never varies (scale 0) keeps scale 1: shifted, never divided by ~0.
+        return shift, xp.where(scale > 0, scale + self.eps, xp.ones_like(scale))
 
     def transform(self, x: Any) -> Any:
         """Scale ``x`` with the statistics learnt by :meth:`fit`."""
@@ -969,6 +982,8 @@ class _Scaler:
             raise ValueError(f"{arg} must have shape (n, {', '.join(map(str, shift.shape))}) as "
                              f"at fit, got {tuple(x.shape)}")
         xp = array_namespace(x)
+        if not self._is_float(x):      # integer pixels: compute in float, never wrap around
+            x = xp.astype(x, shift.dtype)
         shift, scale = xp.astype(shift, x.dtype), xp.astype(scale, x.dtype)
         return (x - shift) / scale
 
@@ -979,22 +994,28 @@ class _Scaler:
 class Standardizer(_Scaler):
     """z = (x − μ) / (σ + ε), μ and σ per feature over the training samples.
 
+    A feature with σ = 0 is only shifted (divided by 1). NaN, inf or no samples at ``fit``
+    raise ``ValueError``; integer data given to ``transform`` is computed in float.
+
     Fit on the training set only, then transform training and test sets alike: the test
     set must not leak into the statistics.
     """
 
     def _stats(self, x: Any) -> tuple[Any, Any]:
         xp = array_namespace(x)
-        return xp.mean(x, axis=0), xp.std(x, axis=0) + self.eps
+        return xp.mean(x, axis=0), xp.std(x, axis=0)
 
 
 class Normalizer(_Scaler):
-    """Min–max scaling to [0, 1] on the training set: (x − min) / (max − min + ε), per feature."""
+    """Min–max scaling to [0, 1] on the training set: (x − min) / (max − min + ε), per feature.
+
+    A feature with max = min is only shifted (divided by 1); bad data as for Standardizer.
+    """
 
     def _stats(self, x: Any) -> tuple[Any, Any]:
         xp = array_namespace(x)
         low = xp.min(x, axis=0)
-        return low, xp.max(x, axis=0) - low + self.eps
+        return low, xp.max(x, axis=0) - low
 
 
 def standardize(x_train: Any, *others: Any, eps: float = 1e-7) -> Any:

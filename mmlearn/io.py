@@ -190,6 +190,6 @@ def load_weights(obj: Any, path: str | os.PathLike) -> None:
     for _, slot, leaf, name in entries:
         old = leaf.params[name]
         dtype = getattr(old.dtype, "name", None) or str(old.dtype).rsplit(".", 1)[-1]
-        new.append((leaf, name, asarray(data[by_slot[slot]], dtype=dtype)))
+        new.append((leaf, name, asarray(data[by_slot[slot]], dtype=dtype, copy=True)))
     for leaf, name, value in new:                   # all converted: now assign
         leaf.params[name] = value

@@ -369,8 +369,9 @@ class Model(Layer):
                 for _, _, leaf, name in self._weight_entries()]
 
     def set_weights(self, weights: Sequence[Any]) -> None:
-        """Replace every parameter (the list from ``get_weights``). Checks the count and
-        every shape first, so a wrong list changes nothing."""
+        """Replace every parameter with a copy of ``weights`` (the list from
+        ``get_weights``; the caller's arrays are never trained in place). Checks the count
+        and every shape first, so a wrong list changes nothing."""
         entries = self._weight_entries()
         weights = list(weights)
         if len(weights) != len(entries):
@@ -383,8 +384,8 @@ class Model(Layer):
                 raise ValueError(f"{self.name}.set_weights: {key} (layer {leaf.name!r}) expected "
                                  f"shape {want}, got {got}")
         for (_, _, leaf, name), new in zip(entries, weights, strict=True):
-            leaf.params[name] = asarray(np.asarray(to_numpy(new)),
-                                        dtype=_dtype_name(leaf.params[name]))
+            leaf.params[name] = asarray(to_numpy(new), dtype=_dtype_name(leaf.params[name]),
+                                        copy=True)
 
     def save_weights(self, path: str) -> None:
         """Write every parameter to an ``.npz`` file (see :func:`mmlearn.io.save_weights`)."""

@@ -57,7 +57,8 @@ class Neuron:
             limit = math.sqrt(6.0 / (n + 1))
             w = self._initial_weights(n, limit)
         else:
-            w = as_float_array(weights, "weights", ndim=1)
+            # a copy: training updates the neuron's weights, never the caller's array
+            w = asarray(as_float_array(weights, "weights", ndim=1), copy=True)
             if n_inputs is not None and int(w.shape[0]) != _positive_int(n_inputs, "n_inputs",
                                                                             who):
                 raise ValueError(f"{who}: n_inputs={n_inputs} but weights has "

@@ -119,7 +119,10 @@ def parse_number(answer: Any, messages: Mapping[str, str] = NUMBER_MESSAGES
     if isinstance(answer, bool):
         return None, messages["wrong_type"].format(got=answer, type="bool")
     if isinstance(answer, int | float) or _is_real_scalar(answer):
-        value = float(answer)
+        try:
+            value = float(answer)
+        except OverflowError:                 # an int such as 10**400
+            return None, messages["too_large"].format(got=_short(answer))
         if not math.isfinite(value):
             return None, messages["not_finite"].format(got=answer)
         return value, None

@@ -435,7 +435,8 @@ class NeuronWeightsExercise(Exercise):
 
         exact = {p: Fraction(repr(round(float(v), 9))) for p, v in zip(_PARAMS, (w1, w2, b),
                                                                         strict=True)}
-        zs = [float(exact["w1"] * x1 + exact["w2"] * x2 + exact["b"]) for x1, x2 in _ROWS]
+        # Exact sums can exceed a float (1e308 + 1e308): those become ±inf, still a sign.
+        zs = [_to_float(exact["w1"] * x1 + exact["w2"] * x2 + exact["b"]) for x1, x2 in _ROWS]
         ys = activations.step(np.asarray(zs, dtype=np.float64))
         return [{"x1": x1, "x2": x2, "z": z, "y": int(y), "want": want}
                 for (x1, x2), z, y, want in zip(_ROWS, zs, ys.tolist(), self.table, strict=True)]
@@ -483,6 +484,13 @@ class NeuronWeightsExercise(Exercise):
 
 
 # ============================================================================ functions
+
+
+def _to_float(x: Fraction) -> float:
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
 
 
 @dataclass
@@ -786,7 +794,11 @@ def _difference(got: Any, expected: Any, rtol: float, atol: float,
     if _is_number(expected):
         if not _is_number(got):
             return _Diff("type", _type_name(got), "a number", where)
-        g, e = float(got), float(expected)
+        try:
+            g, e = float(got), float(expected)
+        except OverflowError:                     # an int such as 10**400
+            return None if got == expected else _Diff(
+                "value", _value(got, 30), _value(expected, 30), where)
         if (math.isnan(g) and math.isnan(e)) or math.isclose(g, e, rel_tol=rtol, abs_tol=atol):
             return None
         return _Diff("value", _value(got, 30), _value(expected, 30), where)
