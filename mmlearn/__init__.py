@@ -13,7 +13,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from mmlearn.backend import get_backend, get_namespace, set_backend, set_seed, to_numpy
+from mmlearn.backend import (
+    floatx,
+    get_backend,
+    get_namespace,
+    set_backend,
+    set_floatx,
+    set_seed,
+    to_numpy,
+)
 
 __version__ = "0.1.0"
 
@@ -30,7 +38,8 @@ _SHORTCUTS = {
 }
 
 __all__ = [
-    "get_backend", "get_namespace", "set_backend", "set_seed", "to_numpy",
+    "floatx", "get_backend", "get_namespace", "set_backend", "set_floatx", "set_seed",
+    "to_numpy",
     *_SUBMODULES, *_SHORTCUTS,
 ]
 

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn.backend import asarray, to_numpy
+from mmlearn._validation import checked_weights
+from mmlearn.backend import FLOATX, asarray, floatx, to_numpy
 
 _name_counters: defaultdict[str, itertools.count] = defaultdict(itertools.count)
 
@@ -42,7 +43,11 @@ class Layer:
     builds_in_forward: bool = True
 
     def __init__(self, *, input_shape: tuple[int, ...] | None = None, name: str | None = None,
-                 trainable: bool = True) -> None:
+                 trainable: bool = True, dtype: str | None = None) -> None:
+        if dtype is not None and dtype not in FLOATX:
+            raise ValueError(f"{type(self).__name__}: dtype must be one of {FLOATX} or None "
+                             f"(mm.floatx()), got {dtype!r}")
+        self.dtype = dtype or floatx()        # the parameters' dtype, fixed at construction
         self.params: dict[str, Any] = {}
         self.grads: dict[str, Any] = {}
         self.trainable = trainable
@@ -107,10 +112,10 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
 
     # -- parameters -----------------------------------------------------------
-    def add_param(self, name: str, value: np.ndarray, dtype: str = "float32") -> Any:
+    def add_param(self, name: str, value: np.ndarray, dtype: str | None = None) -> Any:
         """Register a parameter, given as a NumPy array, on the active backend (a copy: the
         optimizer updates parameters in place)."""
-        self.params[name] = asarray(value, dtype=dtype, copy=True)
+        self.params[name] = asarray(value, dtype=dtype or self.dtype, copy=True)
         return self.params[name]
 
     def count_params(self) -> int:
@@ -123,21 +128,10 @@ class Layer:
     def set_weights(self, weights: list) -> None:
         """Replace every parameter with a copy of ``weights`` (the caller's arrays are never
         trained in place); checks count and shapes first, so a bad list changes nothing."""
-        weights = list(weights)
-        if len(weights) != len(self.params):
-            raise ValueError(
-                f"{self.name}.set_weights expected {len(self.params)} arrays "
-                f"({', '.join(self.params)}), got {len(weights)}"
-            )
-        for (key, old), new in zip(self.params.items(), weights, strict=True):
-            got = tuple(new.shape) if hasattr(new, "shape") else np.shape(new)
-            if got != tuple(old.shape):
-                raise ValueError(
-                    f"{self.name}.set_weights: {key} expected shape {tuple(old.shape)}, got {got}"
-                )
-        for key, new in zip(list(self.params), weights, strict=True):
-            dtype = to_numpy(self.params[key]).dtype.name
-            self.params[key] = asarray(to_numpy(new), dtype=dtype, copy=True)
+        new = checked_weights(weights, [(key, p) for key, p in self.params.items()],
+                              f"{self.name}.set_weights")
+        for key, value in zip(list(self.params), new, strict=True):
+            self.params[key] = asarray(value, copy=True)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"

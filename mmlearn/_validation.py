@@ -160,3 +160,57 @@ def _size(x: Any) -> int:
     for d in x.shape:
         n *= int(d)
     return n
+
+
+def checked_weights(weights: Any, current: list[tuple[str, Any]], who: str) -> list[Any]:
+    """New values for parameters, all checked before any is written (a bad list changes
+    nothing): one array per ``(label, current array)`` pair, real numbers (not None,
+    strings, bools or complex), the current shape, finite. Returns host (NumPy) copies in
+    each parameter's dtype. Values that do not survive the conversion to that dtype
+    (float64 weights into a float32 model) are converted with a warning, never silently.
+    """
+    import warnings
+
+    import numpy as np
+
+    if isinstance(weights, str | bytes | Mapping) or not isinstance(weights, Iterable):
+        raise TypeError(f"{who} expected a list of {len(current)} arrays, "
+                        f"got {type(weights).__name__}")
+    weights = list(weights)
+    if len(weights) != len(current):
+        raise ValueError(f"{who} expected {len(current)} arrays "
+                         f"({', '.join(label for label, _ in current)}), got {len(weights)}")
+    converted, lossy = [], []
+    for (label, old), new in zip(current, weights, strict=True):
+        host = to_numpy(new) if is_array(new) else np.asarray(new, dtype=object)
+        if host.dtype == object:
+            if any(v is None for v in host.ravel()):
+                raise TypeError(f"{who}: {label} holds None; expected an array of numbers")
+            try:
+                host = np.asarray(new, dtype=np.float64)
+            except (TypeError, ValueError) as err:
+                raise TypeError(f"{who}: {label} must be an array of numbers, got "
+                                f"{_describe(new)}") from err
+        if host.dtype.kind not in "fiu":
+            raise TypeError(f"{who}: {label} must hold real numbers, got dtype {host.dtype}")
+        want = tuple(old.shape)
+        if tuple(host.shape) != want:
+            raise ValueError(f"{who}: {label} expected shape {want}, got {tuple(host.shape)}")
+        if not np.all(np.isfinite(host)):
+            raise ValueError(f"{who}: {label} contains NaN or inf; nothing was changed")
+        dtype = np.dtype(to_numpy(old).dtype.name)
+        cast = host.astype(dtype, copy=True)
+        if host.dtype != dtype and not np.array_equal(cast, host):
+            lossy.append(f"{label} ({host.dtype})")
+        converted.append(cast)
+    if lossy:
+        warnings.warn(f"{who}: converted {', '.join(lossy)} to the model's "
+                      f"{to_numpy(current[0][1]).dtype}, losing precision; build the model "
+                      "after mm.set_floatx('float64') to keep it", stacklevel=3)
+    return converted
+
+
+def _describe(x: Any) -> str:
+    shape = getattr(x, "shape", None)
+    return f"{type(x).__name__} of shape {tuple(shape)}" if shape is not None \
+        else type(x).__name__

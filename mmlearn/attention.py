@@ -73,7 +73,8 @@ class MultiHeadAttention(Layer):
 
     def __init__(self, num_heads: int, key_dim: int, *, value_dim: int | None = None,
                  output_dim: int | None = None, use_bias: bool = True,
-                 input_shape: tuple[int, ...] | None = None, name: str | None = None) -> None:
+                 input_shape: tuple[int, ...] | None = None, name: str | None = None,
+                 dtype: str | None = None) -> None:
         owner = "MultiHeadAttention"
         self.num_heads = _positive_int(num_heads, "num_heads", owner)
         self.key_dim = _positive_int(key_dim, "key_dim", owner)
@@ -85,7 +86,7 @@ class MultiHeadAttention(Layer):
         self.attention_scores: Any = None
         self._dims: dict[str, int] = {}
         self._cache: dict[str, Any] = {}
-        super().__init__(input_shape=input_shape, name=name)
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
 
     def _label(self) -> str:
         return f"MultiHeadAttention(num_heads={self.num_heads}, key_dim={self.key_dim})"

@@ -25,7 +25,9 @@ _state: dict[str, Any] = {
     "xp": np,
     "seed": 0,
     "rng": np.random.default_rng(0),
+    "floatx": "float32",
 }
+FLOATX = ("float32", "float64")
 
 
 def set_backend(name: str) -> None:
@@ -123,8 +125,21 @@ def rng() -> np.random.Generator:
 
 
 def floatx() -> str:
-    """Default floating dtype name, as in Keras."""
-    return "float32"
+    """The floating dtype new layers, parameters and data get: ``"float32"`` unless
+    :func:`set_floatx` chose ``"float64"`` (as ``keras.backend.floatx``)."""
+    return _state["floatx"]
+
+
+def set_floatx(dtype: str) -> None:
+    """Compute in ``"float32"`` (the default) or ``"float64"`` from now on.
+
+    Layers and data generators created afterwards use it (a layer's ``dtype=`` argument
+    overrides it); existing layers keep their dtype. float64 is for checking gradients
+    by finite differences, where float32's rounding swamps the difference.
+    """
+    if dtype not in FLOATX:
+        raise ValueError(f"set_floatx: dtype must be one of {FLOATX}, got {dtype!r}")
+    _state["floatx"] = dtype
 
 
 def asarray(x: Any, dtype: str | None = None, xp: ModuleType | None = None, *,

@@ -271,7 +271,7 @@ class DualEncoder(Layer):
 
     def __init__(self, image_encoder: Layer, text_encoder: Layer, embed_dim: int,
                  temperature: float = 0.07, learn_temperature: bool = True, *,
-                 name: str | None = None) -> None:
+                 name: str | None = None, dtype: str | None = None) -> None:
         who = "DualEncoder"
         for arg, enc in (("image_encoder", image_encoder), ("text_encoder", text_encoder)):
             if not isinstance(enc, Layer):
@@ -291,7 +291,7 @@ class DualEncoder(Layer):
         self._own_grads: dict[str, Any] = {}
         self._fixed_logit_scale = math.log(1.0 / self.temperature)
         self._cache: dict[str, Any] | None = None
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     # -- the parameter views ------------------------------------------------------
     @property  # type: ignore[override]
@@ -346,8 +346,8 @@ class DualEncoder(Layer):
         if self.learn_temperature and "logit_scale" not in self._own_params:
             self.add_param("logit_scale", np.full(1, self._fixed_logit_scale))
 
-    def add_param(self, name: str, value: np.ndarray, dtype: str = "float32") -> Any:
-        self._own_params[name] = asarray(value, dtype=dtype)
+    def add_param(self, name: str, value: np.ndarray, dtype: str | None = None) -> Any:
+        self._own_params[name] = asarray(value, dtype=dtype or self.dtype, copy=True)
         return self._own_params[name]
 
     def _weight_entries(self, prefix: str = "", slot: str = "") -> list[tuple[str, str, Any,

@@ -42,7 +42,15 @@ from typing import Any
 import numpy as np
 
 from mmlearn._validation import check_same_batch, lookup
-from mmlearn.backend import array_namespace, asarray, get_namespace, is_array, rng, to_numpy
+from mmlearn.backend import (
+    array_namespace,
+    asarray,
+    floatx,
+    get_namespace,
+    is_array,
+    rng,
+    to_numpy,
+)
 
 __all__ = [
     "Dataset", "Normalizer", "Standardizer", "Vocabulary", "bag_of_words", "batches",
@@ -140,7 +148,7 @@ def _generator(seed: Any, who: str) -> np.random.Generator:
 
 
 def _float(a: np.ndarray) -> Any:
-    return asarray(np.asarray(a, dtype=np.float32), dtype="float32")
+    return asarray(np.asarray(a, dtype=floatx()), dtype=floatx())
 
 
 def _int(a: np.ndarray) -> Any:

@@ -69,11 +69,12 @@ class _Fusion(Layer):
     _min_modalities = 1
     _fixed_keys: tuple[str, ...] | None = None   # e.g. FiLM: (condition, target)
 
-    def __init__(self, *, name: str | None = None) -> None:
+    def __init__(self, *, name: str | None = None,
+                 dtype: str | None = None) -> None:
         self._keys: list[str] = []
         self._shapes: dict[str, tuple] = {}
         self._cache: dict[str, Any] = {}
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def _label(self) -> str:
         return type(self).__name__ + "()"
@@ -178,12 +179,13 @@ class Concat(_Fusion):
     *Multimodal Machine Learning: A Survey and Taxonomy*. IEEE TPAMI.
     """
 
-    def __init__(self, axis: int = -1, *, name: str | None = None) -> None:
+    def __init__(self, axis: int = -1, *, name: str | None = None,
+                 dtype: str | None = None) -> None:
         if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
             raise TypeError(f"Concat: axis must be an int, got {axis!r}")
         self.axis = int(axis)
         self._ax = 1
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def _label(self) -> str:
         return f"Concat(axis={self.axis})"
@@ -250,7 +252,8 @@ class Late(_Fusion):
     _MODES = {"mean": "mean", "weighted": "weighted", "learned": "learned"}
 
     def __init__(self, mode: str = "mean", weights: Any = None, *,
-                 name: str | None = None) -> None:
+                 name: str | None = None,
+                 dtype: str | None = None) -> None:
         self.mode = lookup(mode, self._MODES, "Late fusion mode")
         if self.mode == "weighted" and weights is None:
             raise ValueError("Late(mode='weighted') needs weights: a dict {modality: weight} "
@@ -260,7 +263,7 @@ class Late(_Fusion):
                              "mode='weighted' for fixed weights")
         self.weights = weights
         self._alpha: list[float] = []
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def _label(self) -> str:
         return f"Late(mode={self.mode!r})"
@@ -360,10 +363,11 @@ class Gated(_Fusion):
 
     _min_modalities = 2
 
-    def __init__(self, units: int, *, name: str | None = None) -> None:
+    def __init__(self, units: int, *, name: str | None = None,
+                 dtype: str | None = None) -> None:
         self.units = _positive_int(units, "units", "Gated")
         self.gate: Any = None
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def _label(self) -> str:
         return f"Gated({self.units})"
@@ -447,9 +451,10 @@ class Tensor(_Fusion):
     Backward of one outer product Z = u ⊗ v: du = Σ_j dZ_ij v_j, dv = Σ_i dZ_ij u_i.
     """
 
-    def __init__(self, units: int | None = None, *, name: str | None = None) -> None:
+    def __init__(self, units: int | None = None, *, name: str | None = None,
+                 dtype: str | None = None) -> None:
         self.units = None if units is None else _positive_int(units, "units", "Tensor")
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def _label(self) -> str:
         return f"Tensor({self.units})"
@@ -516,10 +521,11 @@ class LowRank(_Fusion):
     dP_m = δ ⊙ Π_{m'≠m} P_m', dW_m = [x_m;1]ᵀ dP_m, d[x_m;1] = Σ_r dP_m W_mᵀ.
     """
 
-    def __init__(self, units: int, rank: int, *, name: str | None = None) -> None:
+    def __init__(self, units: int, rank: int, *, name: str | None = None,
+                 dtype: str | None = None) -> None:
         self.units = _positive_int(units, "units", "LowRank")
         self.rank = _positive_int(rank, "rank", "LowRank")
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def _label(self) -> str:
         return f"LowRank({self.units}, rank={self.rank})"
@@ -580,7 +586,8 @@ class FiLM(_Fusion):
     """
 
     def __init__(self, condition: str = "text", target: str = "image", *,
-                 name: str | None = None) -> None:
+                 name: str | None = None,
+                 dtype: str | None = None) -> None:
         for arg, value in (("condition", condition), ("target", target)):
             if not isinstance(value, str):
                 raise TypeError(f"FiLM: {arg} must be a modality name (str), got {value!r}")
@@ -588,7 +595,7 @@ class FiLM(_Fusion):
             raise ValueError(f"FiLM: condition and target must differ, both are {condition!r}")
         self.condition, self.target = condition, target
         self._fixed_keys = (condition, target)
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def _label(self) -> str:
         return f"FiLM(condition={self.condition!r}, target={self.target!r})"
@@ -669,7 +676,8 @@ class CrossAttention(_Fusion):
     def __init__(self, num_heads: int, key_dim: int, query: str = "text",
                  context: str = "image", pool: str | None = "mean", *,
                  value_dim: int | None = None, output_dim: int | None = None,
-                 use_bias: bool = True, name: str | None = None) -> None:
+                 use_bias: bool = True, name: str | None = None,
+                 dtype: str | None = None) -> None:
         self.num_heads = _positive_int(num_heads, "num_heads", "CrossAttention")
         self.key_dim = _positive_int(key_dim, "key_dim", "CrossAttention")
         for arg, value in (("query", query), ("context", context)):
@@ -687,7 +695,7 @@ class CrossAttention(_Fusion):
         self._mha_args = {"value_dim": value_dim, "output_dim": output_dim,
                           "use_bias": use_bias}
         self.mha: MultiHeadAttention | None = None
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
         self.mha = MultiHeadAttention(self.num_heads, self.key_dim, **self._mha_args,
                                       name=f"{self.name}_attention")
 

@@ -39,8 +39,8 @@ def _dims(shape: tuple) -> str:
     return shape_str((None, *tuple(shape)[1:]))
 
 
-def _check_float(x: Any, who: str) -> Any:
-    """``x`` must be a real floating array (ints/bools are cast to float32, as Keras does)."""
+def _check_float(x: Any, who: str, dtype: str = "float32") -> Any:
+    """``x`` must be a real floating array (ints/bools are cast to ``dtype``, as Keras does)."""
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"{who} expected an array, got {type(x).__name__}")
     try:
@@ -48,7 +48,7 @@ def _check_float(x: Any, who: str) -> Any:
         if x.dtype == xp.float32 or xp.isdtype(x.dtype, "real floating"):   # float32 first: cheap
             return x
         if xp.isdtype(x.dtype, ("integral", "bool")):
-            return xp.astype(x, xp.float32)
+            return xp.astype(x, getattr(xp, dtype))
     except (TypeError, ValueError):
         pass
     raise TypeError(f"{who} expected real-valued (float) input, got dtype {x.dtype}")
@@ -108,7 +108,8 @@ class Dense(Layer):
     def __init__(self, units: int, activation: str | Callable | None = None, *,
                  input_shape: tuple[int, ...] | None = None, use_bias: bool = True,
                  kernel_initializer: str | Callable = "glorot_uniform",
-                 name: str | None = None, trainable: bool = True) -> None:
+                 name: str | None = None,
+                 dtype: str | None = None, trainable: bool = True) -> None:
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
             raise ValueError(f"Dense: units must be a positive int, got {units!r}")
         self.units = int(units)
@@ -123,7 +124,7 @@ class Dense(Layer):
             raise TypeError("Dense: kernel_initializer must be a name such as 'glorot_uniform' "
                             f"or a function of the shape, got {kernel_initializer!r}")
         self._x: Any = None
-        super().__init__(input_shape=input_shape, name=name, trainable=trainable)
+        super().__init__(input_shape=input_shape, name=name, trainable=trainable, dtype=dtype)
 
     @property
     def activation_name(self) -> str:
@@ -150,7 +151,7 @@ class Dense(Layer):
         return (*tuple(input_shape)[:-1], self.units)
 
     def _check_input(self, x: Any) -> Any:
-        x = _check_float(x, f"Dense({self.units})")
+        x = _check_float(x, f"Dense({self.units})", self.dtype)
         fan_in = int(self.params["W"].shape[0])
         if x.ndim < 2 or int(x.shape[-1]) != fan_in:
             expected = f"(batch, {fan_in})" if x.ndim <= 2 else f"(batch, ..., {fan_in})"
@@ -201,16 +202,18 @@ class Activation(Layer):
     """
 
     def __init__(self, activation: str | Callable | None, *, input_shape: tuple | None = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None,
+                 dtype: str | None = None) -> None:
         self.activation = _activations.get(activation)
-        super().__init__(input_shape=input_shape, name=name)
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
 
     @property
     def activation_name(self) -> str:
         return getattr(self.activation, "name", type(self.activation).__name__.lower())
 
     def forward(self, x: Any, training: bool = False) -> Any:
-        return self.activation.forward(_check_float(x, f"Activation({self.activation_name!r})"))
+        x = _check_float(x, f"Activation({self.activation_name!r})", self.dtype)
+        return self.activation.forward(x)
 
     def backward(self, grad_out: Any) -> Any:
         return self.activation.backward(grad_out)
@@ -232,16 +235,17 @@ class Dropout(Layer):
     """
 
     def __init__(self, rate: float, *, input_shape: tuple | None = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None,
+                 dtype: str | None = None) -> None:
         if isinstance(rate, bool) or not isinstance(rate, int | float | np.floating | np.integer) \
                 or not 0.0 <= float(rate) < 1.0:
             raise ValueError(f"Dropout: rate must be a float in [0, 1), got {rate!r}")
         self.rate = float(rate)
         self._mask: Any = None
-        super().__init__(input_shape=input_shape, name=name)
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
 
     def forward(self, x: Any, training: bool = False) -> Any:
-        x = _check_float(x, f"Dropout({self.rate})")
+        x = _check_float(x, f"Dropout({self.rate})", self.dtype)
         if not training or self.rate == 0.0:
             self._mask = None                                 # identity: backward passes through
             return x
@@ -261,9 +265,10 @@ class Flatten(Layer):
     (batch,) becomes (batch, 1), as in Keras. Backward reshapes the gradient back.
     """
 
-    def __init__(self, *, input_shape: tuple | None = None, name: str | None = None) -> None:
+    def __init__(self, *, input_shape: tuple | None = None, name: str | None = None,
+                 dtype: str | None = None) -> None:
         self._shape: tuple | None = None
-        super().__init__(input_shape=input_shape, name=name)
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         rest = tuple(input_shape)[1:]
@@ -300,14 +305,15 @@ class Embedding(Layer):
     """
 
     def __init__(self, input_dim: int, output_dim: int, *, input_shape: tuple | None = None,
-                 name: str | None = None, trainable: bool = True) -> None:
+                 name: str | None = None,
+                 dtype: str | None = None, trainable: bool = True) -> None:
         for arg, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(v, bool) or not isinstance(v, int | np.integer) or v <= 0:
                 raise ValueError(f"Embedding: {arg} must be a positive int, got {v!r}")
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
         self._ids: Any = None
-        super().__init__(input_shape=input_shape, name=name, trainable=trainable)
+        super().__init__(input_shape=input_shape, name=name, trainable=trainable, dtype=dtype)
 
     def build(self, input_shape: tuple) -> None:
         self.add_param("embeddings",
@@ -365,12 +371,13 @@ class LayerNorm(Layer):
     """
 
     def __init__(self, epsilon: float = 1e-3, *, input_shape: tuple | None = None,
-                 name: str | None = None, trainable: bool = True) -> None:
+                 name: str | None = None,
+                 dtype: str | None = None, trainable: bool = True) -> None:
         if isinstance(epsilon, bool) or not isinstance(epsilon, int | float) or epsilon <= 0:
             raise ValueError(f"LayerNorm: epsilon must be a positive float, got {epsilon!r}")
         self.epsilon = float(epsilon)
         self._cache: Any = None
-        super().__init__(input_shape=input_shape, name=name, trainable=trainable)
+        super().__init__(input_shape=input_shape, name=name, trainable=trainable, dtype=dtype)
 
     def build(self, input_shape: tuple) -> None:
         d = input_shape[-1] if len(input_shape) >= 2 else None
@@ -382,7 +389,7 @@ class LayerNorm(Layer):
         super().build(input_shape)
 
     def forward(self, x: Any, training: bool = False) -> Any:
-        x = _check_float(x, "LayerNorm")
+        x = _check_float(x, "LayerNorm", self.dtype)
         d = int(self.params["gamma"].shape[0])
         if x.ndim < 2 or int(x.shape[-1]) != d:
             raise ValueError(f"LayerNorm expected input of shape (batch, ..., {d}), "
@@ -416,15 +423,16 @@ class GlobalAveragePooling1D(Layer):
         y = (1/T) Σ_t x[:, t, :],    dL/dx[:, t, :] = dL/dy / T   for every t.
     """
 
-    def __init__(self, *, input_shape: tuple | None = None, name: str | None = None) -> None:
+    def __init__(self, *, input_shape: tuple | None = None, name: str | None = None,
+                 dtype: str | None = None) -> None:
         self._steps: int | None = None
-        super().__init__(input_shape=input_shape, name=name)
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (input_shape[0], input_shape[-1])
 
     def forward(self, x: Any, training: bool = False) -> Any:
-        x = _check_float(x, "GlobalAveragePooling1D")
+        x = _check_float(x, "GlobalAveragePooling1D", self.dtype)
         if x.ndim != 3 or int(x.shape[1]) == 0:
             raise ValueError("GlobalAveragePooling1D expected input of shape "
                              f"(batch, steps, features) with steps > 0, got {_dims(x.shape)}")

@@ -42,6 +42,7 @@ from mmlearn._validation import (
     as_float_array,
     as_int_labels,
     check_int,
+    checked_weights,
     did_you_mean,
     lookup,
     shape_str,
@@ -373,19 +374,11 @@ class Model(Layer):
         ``get_weights``; the caller's arrays are never trained in place). Checks the count
         and every shape first, so a wrong list changes nothing."""
         entries = self._weight_entries()
-        weights = list(weights)
-        if len(weights) != len(entries):
-            raise ValueError(f"{self.name}.set_weights expected {len(entries)} arrays "
-                             f"({', '.join(k for k, *_ in entries)}), got {len(weights)}")
-        for (key, _, leaf, name), new in zip(entries, weights, strict=True):
-            got = tuple(new.shape) if hasattr(new, "shape") else np.shape(new)
-            want = tuple(leaf.params[name].shape)
-            if got != want:
-                raise ValueError(f"{self.name}.set_weights: {key} (layer {leaf.name!r}) expected "
-                                 f"shape {want}, got {got}")
-        for (_, _, leaf, name), new in zip(entries, weights, strict=True):
-            leaf.params[name] = asarray(to_numpy(new), dtype=_dtype_name(leaf.params[name]),
-                                        copy=True)
+        new = checked_weights(weights, [(f"{key} (layer {leaf.name!r})", leaf.params[name])
+                                        for key, _, leaf, name in entries],
+                              f"{self.name}.set_weights")
+        for (_, _, leaf, name), value in zip(entries, new, strict=True):
+            leaf.params[name] = asarray(value, copy=True)
 
     def save_weights(self, path: str) -> None:
         """Write every parameter to an ``.npz`` file (see :func:`mmlearn.io.save_weights`)."""

@@ -23,8 +23,17 @@ BACKENDS = ["numpy", "array_api_strict"]
 def _fresh_state():
     mm.set_backend("numpy")
     mm.set_seed(0)
+    mm.set_floatx("float32")
     yield
     mm.set_backend("numpy")
+    mm.set_floatx("float32")
+
+
+@pytest.fixture
+def float64():
+    """Layers and data made in the test compute in float64 (``mm.set_floatx``), as gradient
+    checks by central differences need."""
+    mm.set_floatx("float64")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -20,9 +20,6 @@ def _data(*shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
 
 
-def _to64(layer, xp):
-    for k, v in layer.params.items():
-        layer.params[k] = xp.astype(v, xp.float64)
 
 
 def _assert_gradcheck(layer, x):
@@ -80,25 +77,23 @@ def test_self_attention_output_dim_defaults_to_input():
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0, rtol=1e-12)
 
 
-def test_use_bias_false_has_no_biases(backend):
+def test_use_bias_false_has_no_biases(backend, float64):
     mha = MultiHeadAttention(H, 3, use_bias=False)
     x = asarray(_data(B, T, D), "float64")
     mha(x)
     assert set(mha.params) == {"Wq", "Wk", "Wv", "Wo"}
-    _to64(mha, backend)
     _assert_gradcheck(mha, x)
 
 
-def test_matches_per_head_reference_loop():
+def test_matches_per_head_reference_loop(float64):
     mha = MultiHeadAttention(H, 3, value_dim=2, output_dim=4)
     q, v = _data(B, T, D), _data(B, 6, 7, seed=1)
     mask = np.random.default_rng(2).random((B, T, 6)) > 0.4
     mask[:, :, 0] = True                      # every query keeps at least one key
     mha({"query": q, "value": v})
     rng = np.random.default_rng(3)
-    mha.set_weights([rng.standard_normal(w.shape) for w in mha.get_weights()])
+    mha.set_weights([rng.standard_normal(w.shape).astype(w.dtype) for w in mha.get_weights()])
     p = {k: np.asarray(v, dtype=np.float64) for k, v in mha.params.items()}
-    _to64(mha, np)
     for m in (None, mask):
         inputs = {"query": q, "value": v} if m is None else {"query": q, "value": v, "mask": m}
         got = mha(inputs)
@@ -117,8 +112,7 @@ def test_separate_key_input_is_used():
 
 # -- gradient checks, both backends ------------------------------------------
 @pytest.mark.parametrize("masked", [False, True])
-def test_gradcheck_self_attention(backend, masked):
-    xp = backend
+def test_gradcheck_self_attention(backend, masked, float64):
     x = asarray(_data(B, T, D), "float64")
     mha = MultiHeadAttention(H, 3)
     if masked:
@@ -127,14 +121,12 @@ def test_gradcheck_self_attention(backend, masked):
     else:
         inputs = x
     mha(inputs)
-    _to64(mha, xp)
     errors = _assert_gradcheck(mha, inputs)
     assert ("x[query]" if masked else "x") in errors
 
 
 @pytest.mark.parametrize("masked", [False, True])
-def test_gradcheck_cross_attention(backend, masked):
-    xp = backend
+def test_gradcheck_cross_attention(backend, masked, float64):
     q, v = asarray(_data(B, T, D), "float64"), asarray(_data(B, 6, 4, seed=1), "float64")
     inputs = {"query": q, "value": v}
     if masked:
@@ -143,20 +135,17 @@ def test_gradcheck_cross_attention(backend, masked):
         inputs["mask"] = asarray(mask)
     mha = MultiHeadAttention(H, 3, value_dim=2, output_dim=3)
     mha(inputs)
-    _to64(mha, xp)
     errors = _assert_gradcheck(mha, inputs)
     assert {"x[query]", "x[value]"} <= set(errors)
 
 
 @pytest.mark.parametrize("names", [("query", "key", "value"), ("query", "key"), ("query",)])
-def test_gradcheck_any_subset_of_inputs(backend, names):
+def test_gradcheck_any_subset_of_inputs(backend, names, float64):
     """value defaults to query and key to value: each gradient goes to its source."""
-    xp = backend
     shapes = {"query": (B, T, D), "key": (B, T, 3), "value": (B, T, 4)}
     inputs = {k: asarray(_data(*shapes[k], seed=i), "float64") for i, k in enumerate(names)}
     mha = MultiHeadAttention(H, 2)
     mha(inputs)
-    _to64(mha, xp)
     errors = _assert_gradcheck(mha, inputs)
     assert {f"x[{k}]" for k in names} <= set(errors)
 
@@ -226,14 +215,13 @@ def test_numeric_masks_match_boolean(backend, kind):
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), b=st.integers(0, B - 1), j=st.integers(0, 5),
        scale=st.floats(0.1, 100.0))
-def test_masked_key_value_does_not_affect_output(seed, b, j, scale):
+def test_masked_key_value_does_not_affect_output(seed, b, j, scale, float64):
     rng = np.random.default_rng(seed)
     q, v = rng.standard_normal((B, T, D)), rng.standard_normal((B, 6, 4))
     mask = rng.random((B, T, 6)) > 0.3
     mask[b, :, j] = False                      # nobody in sample b may look at key j
     mha = MultiHeadAttention(H, 3)
     mha({"query": q, "value": v})
-    _to64(mha, np)
     changed = v.copy()
     changed[b, j] += scale * rng.standard_normal(4)
     before = mha({"query": q, "value": v, "mask": mask})

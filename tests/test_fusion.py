@@ -25,14 +25,12 @@ def _inputs(dims, seed=0, dtype="float64"):
     return {k: asarray(_data(B, *d, seed=seed + i), dtype) for i, (k, d) in enumerate(dims.items())}
 
 
-def _to64(layer, xp):
-    for k, v in layer.params.items():
-        layer.params[k] = xp.astype(v, xp.float64)
 
 
 def _randomise(layer, seed=7, scale=1.0):
     rng = np.random.default_rng(seed)
-    layer.set_weights([scale * rng.standard_normal(w.shape) for w in layer.get_weights()])
+    layer.set_weights([(scale * rng.standard_normal(w.shape)).astype(w.dtype)
+                       for w in layer.get_weights()])
 
 
 # (factory, input feature shapes, parameters whose gradient is 0 by symmetry)
@@ -66,14 +64,13 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_gradcheck(backend, case):
+def test_gradcheck(backend, case, float64):
     factory, dims, zero = CASES[case]
     layer = factory()
     x = _inputs(dims)
     layer(x)
     if layer.params:
         _randomise(layer, scale=0.5)           # off the special initial point (e.g. γ = 1)
-    _to64(layer, backend)
     errors = check_layer(layer, x)
     assert {f"x[{k}]" for k in dims} | set(layer.params) == set(errors)
     for name in zero:                          # bk: softmax ignores a per-row shift
@@ -120,7 +117,7 @@ def test_late_modes():
     assert weighted.modality_weights() == {"a": 0.25, "b": 0.75}
     learned = fusion.Late("learned")
     np.testing.assert_allclose(learned({"a": a, "b": b}), (a + b) / 2, rtol=1e-6)
-    learned.set_weights([np.log(np.array([1.0, 4.0]))])
+    learned.set_weights([np.log(np.array([1.0, 4.0], dtype=np.float32))])
     np.testing.assert_allclose(learned({"a": a, "b": b}), 0.2 * a + 0.8 * b, rtol=1e-6)
     assert learned.modality_weights() == pytest.approx({"a": 0.2, "b": 0.8})
 
@@ -180,7 +177,7 @@ def test_tensor_is_the_outer_product_of_augmented_vectors():
 @settings(max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), rank=st.integers(1, 3), units=st.integers(1, 4))
-def test_lowrank_equals_tensor_fusion_with_a_rank_r_weight(seed, rank, units):
+def test_lowrank_equals_tensor_fusion_with_a_rank_r_weight(seed, rank, units, float64):
     """Liu et al.'s identity: Σ_r Π_m ([x_m;1] W_m^(r)) = vec(⊗_m [x_m;1]) W with
     W[i, j, u] = Σ_r W_a[r, i, u] W_b[r, j, u]."""
     rng = np.random.default_rng(seed)
@@ -188,7 +185,6 @@ def test_lowrank_equals_tensor_fusion_with_a_rank_r_weight(seed, rank, units):
     lmf = fusion.LowRank(units, rank=rank)
     lmf(x)
     _randomise(lmf, seed)
-    _to64(lmf, np)
     Wa, Wb, bias = (lmf.params[k] for k in ("W_a", "W_b", "b"))
     full = np.einsum("riu,rju->iju", Wa, Wb).reshape(-1, units)
     tfn = fusion.Tensor(units)
