@@ -59,13 +59,16 @@ class Layer:
             self.build((None, *shape))
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Let ``forward`` build an unbuilt layer too, as calling it does.
+        """Let ``forward`` build an unbuilt layer too, as calling it does, and check what
+        reaches ``backward``.
 
         Without this, ``Dense(9).forward(x)`` on a fresh layer would fail with a bare
-        KeyError on its missing weights instead of building them from ``x``'s shape.
+        KeyError on its missing weights instead of building them from ``x``'s shape, and a
+        gradient of the wrong shape would fail deep inside NumPy, or not at all.
         """
         super().__init_subclass__(**kwargs)
         own_forward = cls.__dict__.get("forward")
+        own_backward = cls.__dict__.get("backward")
         if own_forward is None or not getattr(cls, "builds_in_forward", True):
             return
 
@@ -77,9 +80,30 @@ class Layer:
                     self.build(tuple(x.shape) if hasattr(x, "shape") else _shape_of_dict(x))
                 finally:
                     self._building = False
-            return own_forward(self, x, training=training)
+            out = own_forward(self, x, training=training)
+            self._output_shape = _shape_of(out)     # what backward's gradient must match
+            return out
 
         cls.forward = forward
+        if own_backward is None:
+            return
+
+        @functools.wraps(own_backward)
+        def backward(self: Layer, grad_out: Any) -> Any:
+            want = self.__dict__.get("_output_shape")
+            if want is None:
+                raise RuntimeError(f"{self.name}.backward called before forward: call forward "
+                                   "before backward (backward needs what forward cached)")
+            got = _shape_of(grad_out) if hasattr(grad_out, "shape") or isinstance(
+                grad_out, dict) else None
+            if got != want:
+                shown = "an array" if got is None and not hasattr(grad_out, "shape") else got
+                raise ValueError(f"{self.name}.backward expected grad_out of shape {want} (the "
+                                 f"shape of its last output), got "
+                                 f"{shown if got is not None else type(grad_out).__name__}")
+            return own_backward(self, grad_out)
+
+        cls.backward = backward
 
     # -- building -------------------------------------------------------------
     def build(self, input_shape: tuple) -> None:
@@ -147,6 +171,14 @@ def _as_shape(shape: Any, arg: str) -> tuple[int, ...]:
     if not shape or any(d <= 0 for d in shape):
         raise ValueError(f"{arg} must be a tuple of positive ints, got {shape!r}")
     return shape
+
+
+def _shape_of(x: Any) -> Any:
+    """The shape of an array, or {key: shape} of a dict of arrays (None if neither)."""
+    if isinstance(x, dict):
+        return {k: _shape_of(v) for k, v in x.items()}
+    shape = getattr(x, "shape", None)
+    return None if shape is None else tuple(int(d) for d in shape)
 
 
 def _shape_of_dict(x: Any) -> Any:

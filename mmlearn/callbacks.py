@@ -15,6 +15,8 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from mmlearn._validation import check_int, did_you_mean
 
 if TYPE_CHECKING:
@@ -94,6 +96,14 @@ _DIRECTION_UP = ("acc", "accuracy", "binary_accuracy", "categorical_accuracy",
 _DIRECTION_DOWN = ("loss", "mse", "mae", "mean_squared_error", "mean_absolute_error")
 
 
+def _finite_number(value: Any, arg: str) -> float:
+    """A real, finite number for EarlyStopping's ``arg`` (NaN would stop a falling loss)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating) \
+            or not math.isfinite(float(value)):
+        raise ValueError(f"EarlyStopping: {arg} must be a finite number, got {value!r}")
+    return float(value)
+
+
 class EarlyStopping(Callback):
     """Stop training when a monitored quantity has stopped improving (Keras's rules).
 
@@ -116,11 +126,14 @@ class EarlyStopping(Callback):
             raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}"
                              + did_you_mean(mode, ("auto", "min", "max")))
         self.monitor = monitor
-        self.min_delta = abs(float(min_delta))
+        self.min_delta = abs(_finite_number(min_delta, "min_delta"))
         self.patience = check_int(patience, "patience", "EarlyStopping", minimum=0)
         self.verbose = verbose
         self.mode = mode
-        self.baseline = baseline
+        self.baseline = None if baseline is None else _finite_number(baseline, "baseline")
+        if not isinstance(restore_best_weights, bool | np.bool_):
+            raise TypeError("EarlyStopping: restore_best_weights must be True or False, "
+                            f"got {restore_best_weights!r}")
         self.restore_best_weights = bool(restore_best_weights)
         self.start_from_epoch = check_int(start_from_epoch, "start_from_epoch", "EarlyStopping",
                                            minimum=0)
@@ -140,8 +153,11 @@ class EarlyStopping(Callback):
             elif name in _DIRECTION_DOWN or name.endswith("loss"):
                 mode = "min"
             else:
+                known = [*_DIRECTION_DOWN, *_DIRECTION_UP]
+                known += [f"val_{k}" for k in known]
                 raise ValueError(f"EarlyStopping: cannot tell whether {self.monitor!r} should "
-                                 "go up or down; pass mode='min' or mode='max'")
+                                 "go up or down; pass mode='min' or mode='max'"
+                                 + did_you_mean(self.monitor, known))
         delta = self.min_delta
         if mode == "min":
             return lambda current, ref: current < ref - delta

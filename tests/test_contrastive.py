@@ -385,7 +385,7 @@ def test_dual_encoder_rejects_bad_input():
     with pytest.raises(ValueError, match="at least 2 pairs"):
         model.fit({k: v[:1] for k, v in x.items()})
     model(x)
-    with pytest.raises(ValueError, match=r"gradient of shape \(3, 3\)"):
+    with pytest.raises(ValueError, match=r"grad_out of shape \(3, 3\)"):
         model.backward(_arr(np.zeros((2, 2))))
 
 
