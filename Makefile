@@ -2,13 +2,15 @@
 #
 #   make book     set up, execute every chapter and build the HTML book (_build/html)
 #   make test     set up, then every test: unit, notebooks (nbval), book build, browser
+#   make test-quick  the library's unit tests only: no notebooks, browser or reference libraries
 #   make serve    serve _build/html on http://127.0.0.1:8000 (another port: PORT=8001)
 #   make bench    speed of a training step: mmlearn vs PyTorch vs Keras (benchmarks/results.md)
 #   make labs     the labs' student versions (solutions and hidden tests stripped) in release/
 #   make ref      the reference libraries (torch==2.13.0 CPU, keras): chapters 5 and 8 run them
 #   make clean    remove build outputs; `make distclean` also removes .venv and _vendor
 #
-# Set-up (shared by book and test) creates .venv with python3 -m venv, installs
+# Set-up (shared by book and test) first checks the system packages (scripts/system_deps.sh:
+# installs what is missing with apt-get when root on Debian, else names the command), creates .venv with python3 -m venv, installs
 # requirements.txt pinned by constraints.txt plus mmlearn itself (pip install -e .), and puts
 # MathJax and the widget manager into _vendor/ with npm (scripts/vendor_assets.sh). Each step
 # leaves a stamp file and re-runs only when its inputs change.
@@ -59,10 +61,18 @@ STAMP_REF := $(VENV)/.stamp-ref
 STAMP_VENDOR := $(VENDOR)/vendor-versions.txt
 CDN_CONFIG := _build/_config.cdn.yml
 
-.PHONY: help setup vendor book test labs bench ref serve clean distclean
+.PHONY: help setup vendor book test test-quick labs bench ref serve clean distclean \
+	system-book system-test
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+
+# What the system must provide (Chromium, npm, a CJK font, python3-venv): one script decides.
+system-book:
+	@scripts/system_deps.sh book
+
+system-test:
+	@scripts/system_deps.sh test
 
 # --- set-up ---------------------------------------------------------------------------------
 
@@ -96,7 +106,8 @@ ref: $(STAMP_REF)
 
 # With npm (or an earlier _vendor/), MathJax and the widget manager are served from the book
 # itself and it reads offline. Without npm the build falls back to their public CDNs.
-book: setup ref
+book: system-book
+	@$(MAKE) setup ref
 	@if command -v $(NPM) >/dev/null 2>&1; then \
 	    $(MAKE) vendor; config=_config.yml; \
 	elif [ -f $(STAMP_VENDOR) ]; then \
@@ -136,12 +147,18 @@ labs: setup
 # One pytest run: unit tests, every notebook in $(NOTEBOOKS) executed once and compared with
 # its committed outputs (strict nbval), the book built from those outputs offline, and the
 # browser test. pytest's exit status is make's: 5 (no test collected) fails too.
-test: setup ref
+test: system-test
+	@$(MAKE) setup ref
 	@command -v $(NPM) >/dev/null 2>&1 || [ -f $(STAMP_VENDOR) ] || { \
 	    echo "make test needs npm (Debian: apt-get install npm) to fetch the book's local assets"; \
 	    exit 1; }
 	@$(MAKE) vendor
 	$(PY) -m pytest $(TESTS) $(NOTEBOOKS) $(if $(strip $(NOTEBOOKS)),$(NBVAL_OPTS)) $(PYTEST_ARGS)
+
+# The fast path while changing the library: unit tests only, no reference libraries (their
+# tests are left out, not skipped), no notebooks, no book build, no browser.
+test-quick: setup
+	$(PY) -m pytest $(TESTS) --ignore=tests/reference -m "not book and not browser" $(PYTEST_ARGS)
 
 # --- cleaning -------------------------------------------------------------------------------
 
