@@ -1,4 +1,4 @@
-"""Chapter 7's tables (mmlearn <-> PyTorch <-> Keras 3), verified row by row.
+"""Chapter 8's tables (mmlearn <-> PyTorch <-> Keras 3), verified row by row.
 
 The tables are read from ``book/08_tools.ipynb`` itself, so the book and this test cannot
 drift apart:
@@ -76,13 +76,13 @@ def _name(cell: str, module: str, lib: str) -> str | None:
     if cell == "—":
         return None
     found = re.fullmatch(r"`([A-Za-z_][\w.]*)`", cell)
-    assert found, f"chapter 7's table cell {cell!r} is neither `a.name` nor —"
+    assert found, f"chapter 8's table cell {cell!r} is neither `a.name` nor —"
     name = found.group(1)
     return name if _in_library(name, lib) else f"{module}.{name}"
 
 
 def read_table() -> list[dict[str, str | None]]:
-    """Every row of chapter 7's mapping tables as full names {"mmlearn", "torch", "keras"}.
+    """Every row of chapter 8's mapping tables as full names {"mmlearn", "torch", "keras"}.
 
     A table's header names the module of each column (`mm.layers` | `torch.nn` |
     `keras.layers`); a cell holds a name relative to it, a full name starting with
@@ -114,7 +114,7 @@ def row_key(row: dict[str, str | None]) -> str:
 
 
 def conversion_code() -> str:
-    """The fenced Python block of chapter 7 that starts with CONVERSION_MARK."""
+    """The fenced Python block of chapter 8 that starts with CONVERSION_MARK."""
     for text in _markdown_cells():
         for block in re.findall(r"```python\n(.*?)```", text, flags=re.S):
             if block.startswith(CONVERSION_MARK):
@@ -796,15 +796,15 @@ def _dual_encoder(torch, keras):
 def test_table_is_read_from_the_notebook():
     assert len(ROWS) >= 20
     keys = [row_key(r) for r in ROWS]
-    assert len(keys) == len(set(keys)), "a row appears twice in chapter 7's table"
+    assert len(keys) == len(set(keys)), "a row appears twice in chapter 8's table"
     for row in ROWS:
         assert row["torch"] is not None, f"row {row_key(row)} names no PyTorch counterpart"
 
 
 def test_every_row_is_checked():
     in_table = {row_key(r) for r in ROWS}
-    assert in_table - set(CHECKS) == set(), "rows of chapter 7's table without a check"
-    assert set(CHECKS) - in_table == set(), "checks for rows chapter 7's table no longer has"
+    assert in_table - set(CHECKS) == set(), "rows of chapter 8's table without a check"
+    assert set(CHECKS) - in_table == set(), "checks for rows chapter 8's table no longer has"
 
 
 @pytest.mark.parametrize("row", ROWS, ids=row_key)
@@ -815,7 +815,7 @@ def test_table_names_exist(row, torch, keras):
         try:
             resolve(name, torch, keras)
         except AttributeError as error:
-            pytest.fail(f"chapter 7's table names {name!r}, which does not exist: {error}")
+            pytest.fail(f"chapter 8's table names {name!r}, which does not exist: {error}")
 
 
 @pytest.mark.parametrize("row", ROWS, ids=row_key)
