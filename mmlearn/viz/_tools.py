@@ -26,7 +26,7 @@ def plot_adam_first_step(
 ) -> Any:
     """Draw the first Adam step of each library against the size of the gradient.
 
-    ``gradients`` holds the gradient magnitudes |g|, shape ``(n,)``, all positive (the
+    ``gradients`` holds the gradient magnitudes ``|g|``, shape ``(n,)``, all positive (the
     x-axis is logarithmic). ``steps`` maps a label (e.g. ``"Keras, mmlearn"``) to the
     first step of that library divided by the learning rate, shape ``(n,)``: a number
     between 0 and 1, where 1 is a full step. One line per label; the y-axis runs from 0 to

@@ -188,7 +188,7 @@ class Checklist:
     ``questions`` maps a key to ``(question, options)`` (as :func:`multimodal_questions`);
     ``advise(answers) -> str`` turns ``{key: chosen option}`` into text whose first line is
     the verdict and whose other lines are ``"- reason"``. The widget (ipywidgets) is
-    built on construction; :meth:`answers`, :meth:`set_answers` and :attr:`output` (an HTML
+    built on construction; :meth:`answers`, :meth:`set_answers` and ``output`` (an HTML
     widget) let code drive it. If ``advise`` raises, the recommendation shows the error
     instead of breaking the form.
     """

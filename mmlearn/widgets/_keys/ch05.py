@@ -35,8 +35,8 @@ def _double_softmax() -> Exercise:
         explanations=[
             "CrossEntropyLoss takes any real numbers as scores; probabilities are real "
             "numbers too, so nothing complains.",
-            "softmax is not idempotent: the softmax of numbers between 0 and 1 is close to "
-            "uniform.",
+            "a second softmax does not leave the first one's output alone: the softmax of "
+            "numbers between 0 and 1 is close to uniform.",
             "the loss applies a second softmax to numbers between 0 and 1, so even a "
             "certain model gives the right class only e / (e + 9), a loss of "
             "ln(1 + 9/e) ~ 1.46, and the squashed scores give small gradients.",
