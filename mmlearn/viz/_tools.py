@@ -31,7 +31,7 @@ def plot_adam_first_step(
     first step of that library divided by the learning rate, shape ``(n,)``: a number
     between 0 and 1, where 1 is a full step. One line per label; the y-axis runs from 0 to
     the full step, marked by a dotted line. With ``epsilon`` a dotted vertical line marks
-    |g| = ε. Returns the Axes.
+    ``|g| = ε``. Returns the Axes.
     """
     func = "plot_adam_first_step"
     g = _host(gradients, "gradients", func)
