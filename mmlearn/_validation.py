@@ -84,6 +84,43 @@ def as_float_array(x: Any, arg: str, *, ndim: int | None = None, min_ndim: int |
     return x
 
 
+def real_array(x: Any, what: str, *, cast_to: str | None = None) -> Any:
+    """``x``, an array of any backend holding real numbers (bool, int or float), else a
+    ``TypeError`` that starts with ``what`` (e.g. ``"Gated(5): modality 'image'"``).
+
+    Complex, object and string arrays are refused. With ``cast_to`` (a float dtype name),
+    integer and bool data become that dtype, as Keras casts inputs to its floatx; floating
+    data is returned as it is.
+    """
+    if not is_array(x):
+        raise TypeError(f"{what} must be an array, got {type(x).__name__}")
+    kind = _dtype_kind(x)
+    if kind not in "fiub":
+        raise TypeError(f"{what} must hold real numbers, got dtype {x.dtype}")
+    if cast_to is not None and kind != "f":
+        xp = array_namespace(x)
+        x = xp.astype(x, getattr(xp, cast_to))
+    return x
+
+
+def check_finite(x: Any, what: str) -> None:
+    """A floating array without NaN or inf (integer data always passes), else ValueError."""
+    xp = array_namespace(x)
+    if _dtype_kind(x) == "f" and not bool(xp.all(xp.isfinite(x))):
+        raise ValueError(f"{what} contains NaN or inf; clean or impute the data first")
+
+
+def prefixed(err: BaseException, prefix: str) -> BaseException:
+    """The same kind of error with ``prefix: `` in front of its message, to say where it
+    happened (``validation_data[0]: ...``, ``modality 'text': ...``); raise it ``from err``.
+    Errors whose class cannot be rebuilt from a message come back as they are."""
+    try:
+        new = type(err)(f"{prefix}: {err}")
+    except Exception:
+        return err
+    return new if str(new) == f"{prefix}: {err}" else err
+
+
 def as_int_labels(y: Any, arg: str, *, num_classes: int | None = None) -> Any:
     """Validate integer class labels in ``[0, num_classes)``, shape (batch,) or (batch, 1)."""
     if not is_array(y):

@@ -23,7 +23,13 @@ from typing import Any
 import numpy as np
 
 from mmlearn._layer import Layer
-from mmlearn._validation import check_same_batch, did_you_mean
+from mmlearn._validation import (
+    check_finite,
+    check_same_batch,
+    did_you_mean,
+    prefixed,
+    real_array,
+)
 from mmlearn.backend import array_namespace, asarray, is_array, rng, to_numpy
 
 __all__ = ["DualEncoder", "InfoNCE", "recall_at_k", "zero_shot_classify"]
@@ -394,11 +400,20 @@ class DualEncoder(Layer):
             if not is_array(x[k]) or x[k].ndim < 1:
                 raise TypeError(f"DualEncoder: x[{k!r}] must be an array with a batch axis, "
                                 f"got {type(x[k]).__name__}")
+            real_array(x[k], f"DualEncoder: x[{k!r}]")     # complex, object: refused
         n = check_same_batch({k: x[k] for k in _TOWERS}, "DualEncoder: x['image'] and "
                              "x['text']")
         if n == 0:
             raise ValueError("DualEncoder: the batch is empty; expected at least one pair")
         return dict(x)
+
+    def _run_encoder(self, tower: str, x: Any, training: bool) -> Any:
+        """One tower's encoder on its input; its errors say which tower they come from."""
+        enc = self.image_encoder if tower == "image" else self.text_encoder
+        try:
+            return enc(x, training=training)
+        except (ValueError, TypeError) as err:
+            raise prefixed(err, f"{tower} encoder") from err
 
     def _project(self, tower: str, h: Any) -> tuple[Any, Any]:
         """Unit rows Ũ = Z/‖Z‖ of Z = H W, and the row norms ‖Z‖ (N, 1)."""
@@ -417,8 +432,8 @@ class DualEncoder(Layer):
     def forward(self, x: Mapping[str, Any], training: bool = False) -> Any:
         """Logits S = e^t · Ĩ T̃ᵀ, shape (N, N): row i is image i against every caption."""
         x = self._check_x(x)
-        h_img = self.image_encoder(x["image"], training=training)
-        h_txt = self.text_encoder(x["text"], training=training)
+        h_img = self._run_encoder("image", x["image"], training)
+        h_txt = self._run_encoder("text", x["text"], training)
         self._ensure_projections(h_img, h_txt)
         u_img, n_img = self._project("image", h_img)
         u_txt, n_txt = self._project("text", h_txt)
@@ -474,12 +489,17 @@ class DualEncoder(Layer):
         if not is_array(x) or x.ndim < 1:
             raise TypeError(f"DualEncoder.encode_{tower}: x must be an array with a batch "
                             f"axis, got {type(x).__name__}")
+        who = f"DualEncoder.encode_{tower}"
+        real_array(x, f"{who}: x")
+        check_finite(x, f"{who}: x")
         n = int(x.shape[0])
-        step = n if batch_size is None else _positive_int(batch_size, "batch_size",
-                                                          f"DualEncoder.encode_{tower}")
+        step = n if batch_size is None else _positive_int(batch_size, "batch_size", who)
         parts = []
         for start in range(0, n, max(step, 1)):
-            h = enc(x[start:start + step, ...], training=False)
+            try:
+                h = enc(x[start:start + step, ...], training=False)
+            except (ValueError, TypeError) as err:
+                raise prefixed(err, f"{who}: {tower} encoder") from err
             parts.append(self._project(tower, h)[0])
         if not parts:
             raise ValueError(f"DualEncoder.encode_{tower}: x is empty")
@@ -529,12 +549,16 @@ class DualEncoder(Layer):
 
         who = "DualEncoder.fit"
         x = self._check_x(x)
+        for k in _TOWERS:                   # once, before any batch changes a parameter
+            check_finite(x[k], f"{who}: x[{k!r}]")
         if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 0:
             raise ValueError(f"{who}: epochs must be an int >= 0, got {epochs!r}")
         batch_size = _positive_int(batch_size, "batch_size", who)
         if batch_size < 2:
             raise ValueError(f"{who}: batch_size must be at least 2 (a batch of one pair has "
                              "no negatives), got 1")
+        if not isinstance(shuffle, bool | np.bool_):
+            raise TypeError(f"{who}: shuffle must be True or False, got {shuffle!r}")
         if verbose == "auto":
             verbose = 1
         if isinstance(verbose, bool) or verbose not in (0, 1, 2):
@@ -655,8 +679,14 @@ def zero_shot_classify(model: DualEncoder, images: Any, class_texts: Any,
     if not is_array(class_texts) or class_texts.ndim < 1 or int(class_texts.shape[0]) < 1:
         raise ValueError(f"{who}: class_texts must hold at least one prompt, got "
                          f"{class_texts!r}")
-    img = model.encode_image(images)
-    txt = model.encode_text(class_texts)
+    try:
+        img = model.encode_image(images)
+    except (ValueError, TypeError) as err:
+        raise prefixed(err, f"{who}: images") from err
+    try:
+        txt = model.encode_text(class_texts)
+    except (ValueError, TypeError) as err:
+        raise prefixed(err, f"{who}: class_texts") from err
     xp = array_namespace(img)
     return xp.astype(xp.argmax(img @ xp.matrix_transpose(txt), axis=1), xp.int64)
 
@@ -683,6 +713,9 @@ def recall_at_k(query_emb: Any, target_emb: Any, k: int = 1) -> float:
     if n == 0:
         raise ValueError(f"{who}: the embeddings are empty")
     k = _positive_int(k, "k", who)
+    if k > n:
+        raise ValueError(f"{who}: k must be at most the number of candidates ({n}), got {k}; "
+                         f"with k >= {n} every partner is found and the recall is 1.0")
     if array_namespace(t) is not array_namespace(q):
         t = asarray(to_numpy(t), xp=array_namespace(q))
     xp = array_namespace(q)

@@ -33,6 +33,7 @@ Helpers: :class:`Vocabulary` (a word tokeniser), :func:`train_test_split`,
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -41,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn._validation import check_same_batch, lookup
+from mmlearn._validation import check_same_batch, did_you_mean, lookup
 from mmlearn.backend import (
     array_namespace,
     asarray,
@@ -307,7 +308,15 @@ def bag_of_words(ids: Any, vocab_size: int) -> Any:
     """
     vocab_size = _positive_int(vocab_size, "vocab_size", "bag_of_words")
     if not is_array(ids):
-        ids = _int(np.asarray(ids))
+        try:
+            host = np.asarray(ids)
+        except ValueError as err:                # ragged rows
+            raise ValueError("bag_of_words: ids must be an (n, steps) array of token ids, "
+                             "every row the same length (pad them, as Vocabulary.encode "
+                             "does)") from err
+        if host.dtype.kind not in "iu" and host.size:
+            raise TypeError(f"bag_of_words: ids must be integers, got dtype {host.dtype}")
+        ids = _int(host)
     xp = array_namespace(ids)
     if ids.ndim != 2:
         raise ValueError(f"bag_of_words: ids must have shape (n, steps), got {tuple(ids.shape)}")
@@ -318,11 +327,13 @@ def bag_of_words(ids: Any, vocab_size: int) -> Any:
         if low < 0 or high >= vocab_size:
             raise ValueError(f"bag_of_words: ids must be in [0, {vocab_size - 1}], "
                              f"got {low if low < 0 else high}")
-    words = xp.arange(vocab_size, dtype=ids.dtype)
-    onehot = xp.astype(ids[:, :, None] == words[None, None, :], xp.float32)  # (n, steps, V)
-    counts = xp.sum(onehot, axis=1)
-    keep = xp.astype(words != 0, xp.float32)                                  # drop <pad>
-    return counts * keep[None, :]
+    # One step at a time: memory (n, V) like the result, never the (n, steps, V) one-hot.
+    words = xp.arange(vocab_size, dtype=ids.dtype)[None, :]                   # (1, V)
+    counts = xp.zeros((int(ids.shape[0]), vocab_size), dtype=xp.float32)
+    for t in range(int(ids.shape[1])):
+        counts += xp.astype(ids[:, t:t + 1] == words, xp.float32)            # (n, V)
+    counts *= xp.astype(words != 0, xp.float32)                               # drop <pad>
+    return counts
 
 
 # =====================================================================================
@@ -829,7 +840,14 @@ GENERATORS = {
 
 def make(name: str, **kwargs: Any) -> Dataset:
     """A dataset by name: ``make("reviews", n=500, seed=1)`` (did-you-mean on a typo)."""
-    return lookup(name, GENERATORS, "dataset")(**kwargs)
+    generator = lookup(name, GENERATORS, "dataset")
+    accepted = list(inspect.signature(generator).parameters)
+    unknown = [k for k in kwargs if k not in accepted]
+    if unknown:
+        raise TypeError(f"make({name!r}): unknown argument {unknown[0]!r}; "
+                        f"{generator.__name__} takes {', '.join(accepted)}"
+                        + did_you_mean(unknown[0], accepted))
+    return generator(**kwargs)
 
 
 # =====================================================================================

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from mmlearn._layer import Layer
-from mmlearn._validation import did_you_mean, lookup, shape_str
+from mmlearn._validation import did_you_mean, lookup, real_array, shape_str
 from mmlearn.attention import MultiHeadAttention, _positive_int, glorot_uniform, store_grads
 from mmlearn.backend import array_namespace, is_array, to_numpy
 
@@ -95,9 +95,7 @@ class _Fusion(Layer):
         for k, v in x.items():
             if not isinstance(k, str):
                 raise TypeError(f"{self._label()}: modality names must be str, got {k!r}")
-            if not is_array(v):
-                raise TypeError(f"{self._label()}: modality {k!r} must be an array, "
-                                f"got {type(v).__name__}")
+            real_array(v, f"{self._label()}: modality {k!r}")
 
     def _check_keys(self, got: list[str], expected: list[str]) -> None:
         missing = [k for k in expected if k not in got]
@@ -150,7 +148,9 @@ class _Fusion(Layer):
         if len(set(sizes.values())) > 1:
             raise ValueError(f"{self._label()}: every modality must have the same batch size, "
                              f"got {sizes}")
-        return [x[k] for k in self._keys]
+        # integer and bool data become the layer's float dtype, as Keras casts inputs
+        return [real_array(x[k], f"{self._label()}: modality {k!r}", cast_to=self.dtype)
+                for k in self._keys]
 
     def _check_shape(self, key: str, shape: tuple) -> None:
         built = self._shapes[key]

@@ -18,12 +18,12 @@ exactly zero (masked attention, ReLU's dead units).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from mmlearn.backend import array_namespace, asarray, get_seed, set_seed, to_numpy
+from mmlearn.backend import array_namespace, asarray, get_seed, is_array, set_seed, to_numpy
 
 
 def relative_error(analytic: Any, numeric: Any) -> float:
@@ -52,6 +52,26 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
     return grad
 
 
+def _check_layer_args(layer: Any, x: Any, who: str) -> None:
+    if not all(callable(getattr(layer, m, None)) for m in ("forward", "backward")) \
+            or not isinstance(getattr(layer, "params", None), Mapping):
+        raise TypeError(f"{who}: layer must be a Layer (with forward, backward and params), "
+                        f"e.g. mm.layers.Dense(3); got {type(layer).__name__}")
+    arrays = list(x.values()) if isinstance(x, dict) else [x]
+    if not arrays or not all(is_array(a) for a in arrays):
+        got = type(x).__name__ if not isinstance(x, dict) else \
+            f"a dict of {[type(a).__name__ for a in arrays]}"
+        raise TypeError(f"{who}: x must be an array (a dict of arrays for a fusion layer), "
+                        f"got {got}")
+
+
+def _check_eps(eps: Any, who: str) -> None:
+    if isinstance(eps, bool) or not isinstance(eps, int | float | np.floating) \
+            or not 0 < float(eps) < np.inf:
+        raise ValueError(f"{who}: eps must be a small positive number such as 1e-6, "
+                         f"got {eps!r}")
+
+
 def check_layer(layer: Any, x: Any, *, training: bool = False, eps: float = 1e-6,
                 seed: int | None = None) -> dict[str, float]:
     """Compare ``layer.backward`` with central differences.
@@ -62,6 +82,8 @@ def check_layer(layer: Any, x: Any, *, training: bool = False, eps: float = 1e-6
     input (``"x"``, or ``"x[name]"`` per modality) and for every parameter
     (``"W"``, ``"b"``, ...).
     """
+    _check_layer_args(layer, x, "check_layer")
+    _check_eps(eps, "check_layer")
     seed = get_seed() if seed is None else seed
     xp = array_namespace(*(x.values() if isinstance(x, dict) else (x,)))
     set_seed(seed)
@@ -107,6 +129,13 @@ def check_layer(layer: Any, x: Any, *, training: bool = False, eps: float = 1e-6
 
 def check_loss(loss: Any, y_true: Any, y_pred: Any, *, eps: float = 1e-6) -> float:
     """Compare ``loss.backward()`` (dL/dy_pred of the batch-mean loss) with central differences."""
+    who = "check_loss"
+    if not callable(loss) or not callable(getattr(loss, "backward", None)):
+        raise TypeError(f"{who}: loss must be a loss object (called as loss(y_true, y_pred), "
+                        f"with backward()), e.g. mm.losses.get('mse'); got {type(loss).__name__}")
+    if not is_array(y_pred):
+        raise TypeError(f"{who}: y_pred must be an array, got {type(y_pred).__name__}")
+    _check_eps(eps, who)
     xp = array_namespace(y_pred)
     loss(y_true, y_pred)
     analytic = to_numpy(loss.backward()).copy()
@@ -120,6 +149,13 @@ def check_loss(loss: Any, y_true: Any, y_pred: Any, *, eps: float = 1e-6) -> flo
 def check_function(f: Callable[[Any], Any], df: Callable[[Any], Any], x: Any, *,
                    eps: float = 1e-6) -> float:
     """Elementwise function ``f`` against its derivative ``df`` (activations)."""
+    who = "check_function"
+    for arg, fn in (("f", f), ("df", df)):
+        if not callable(fn):
+            raise TypeError(f"{who}: {arg} must be a function, got {type(fn).__name__}")
+    if not is_array(x):
+        raise TypeError(f"{who}: x must be an array, got {type(x).__name__}")
+    _check_eps(eps, who)
     xp = array_namespace(x)
 
     def total(v: np.ndarray) -> float:

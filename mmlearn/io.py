@@ -16,8 +16,10 @@ are named ``dense_7`` and so on). Two bookkeeping arrays, ``__mmlearn_keys__`` a
 ``__mmlearn_slots__``, record that mapping.
 
 Loading reads and checks the whole file before touching the model: every parameter must
-be present with the model's shape, and nothing extra may be there. Otherwise a
-``ValueError`` says which layer and shape differ, and the model is unchanged. Saving
+be present with the model's shape, as finite floating-point numbers, and nothing extra may
+be there. Otherwise a ``ValueError`` says which layer and shape differ, and the model is
+unchanged. Weights stored in less precision than the model's (float16 into float32) load
+with a warning. Saving
 writes a temporary file next to the target and renames it into place, so a failed save
 never leaves a half-written file (nor destroys the previous one).
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 import zipfile
 import zlib
 from typing import Any
@@ -41,14 +44,18 @@ _KEYS = "__mmlearn_keys__"
 _SLOTS = "__mmlearn_slots__"
 
 
-def weight_entries(obj: Any) -> list[tuple[str, str, Layer, str]]:
+def weight_entries(obj: Any, who: str = "weight_entries") -> list[tuple[str, str, Layer, str]]:
     """(file key, structural key, owning layer, param name) for every parameter of a model
     or a layer, in ``get_weights`` order. The structural key leaves out layer names."""
     if hasattr(obj, "_weight_entries"):
         return obj._weight_entries()
     if isinstance(obj, Layer):
         return [(f"{obj.name}/{name}", name, obj, name) for name in obj.params]
-    raise TypeError(f"expected a model or a layer, got {type(obj).__name__}")
+    raise TypeError(f"{who}: expected a model or a layer, got {type(obj).__name__}")
+
+
+def _dtype_name(a: Any) -> str:
+    return getattr(a.dtype, "name", None) or str(a.dtype).rsplit(".", 1)[-1]
 
 
 def _label(obj: Any) -> str:
@@ -72,7 +79,7 @@ def save_weights(obj: Any, path: str | os.PathLike) -> None:
     path = _npz_path(path, who)
     if not path.endswith(".npz"):
         path += ".npz"
-    entries = weight_entries(obj)
+    entries = weight_entries(obj, who)
     if not entries:
         raise ValueError(f"{who}: {_label(obj)} has no weights yet; build it first "
                          "(give the first layer input_shape, call build, or fit)")
@@ -132,9 +139,11 @@ def _why(err: BaseException) -> str:
 def load_weights(obj: Any, path: str | os.PathLike) -> None:
     """Read weights written by :func:`save_weights` into ``obj`` (model or layer).
 
-    Everything is checked before anything is assigned; a file that is not an ``.npz``,
-    is damaged, or was saved from another architecture raises ``ValueError`` (naming the
-    layer, the parameter and both shapes) and leaves ``obj`` exactly as it was.
+    Everything is checked before anything is assigned; a path that is a directory, a file
+    that is not an ``.npz``, is damaged, was saved from another architecture, or holds
+    integer, NaN or infinite weights raises ``ValueError`` (naming the layer, the parameter
+    and both shapes) and leaves ``obj`` exactly as it was. Weights stored in less precision
+    than the model's (float16 for a float32 model) are converted with a ``UserWarning``.
     """
     who = "load_weights"
     path = _npz_path(path, who)
@@ -142,7 +151,10 @@ def load_weights(obj: Any, path: str | os.PathLike) -> None:
         path += ".npz"
     if not os.path.exists(path):
         raise FileNotFoundError(f"{who}: no such file {path!r}")
-    entries = weight_entries(obj)
+    if os.path.isdir(path):
+        raise ValueError(f"{who}: {path!r} is a directory, not an .npz weights file "
+                         "(give the file's path, e.g. 'model.npz')")
+    entries = weight_entries(obj, who)
     if not entries:
         raise ValueError(f"{who}: {_label(obj)} has no weights yet; build it first (give the "
                          "first layer input_shape, call build, or fit) so the shapes are known")
@@ -162,7 +174,8 @@ def load_weights(obj: Any, path: str | os.PathLike) -> None:
                          "but the array is absent")
 
     model_slots = {slot for _, slot, _, _ in entries}
-    problems = []
+    problems: list[str] = []
+    lower: list[str] = []          # stored in less precision than the model computes in
     for key, slot, leaf, name in entries:
         if slot not in by_slot:
             problems.append(f"layer {leaf.name!r} parameter {name!r} ({key}) is not in the file")
@@ -173,9 +186,16 @@ def load_weights(obj: Any, path: str | os.PathLike) -> None:
             problems.append(f"layer {leaf.name!r} parameter {name!r} ({key}) has shape {want} "
                             f"in the model but {tuple(arr.shape)} in the file "
                             f"({by_slot[slot]})")
-        elif arr.dtype.kind not in "fiu":
+        elif arr.dtype.kind != "f":
             problems.append(f"layer {leaf.name!r} parameter {name!r}: the file holds dtype "
-                            f"{arr.dtype}, expected numbers")
+                            f"{arr.dtype}, expected floating-point weights")
+        elif not np.all(np.isfinite(arr)):
+            problems.append(f"layer {leaf.name!r} parameter {name!r} ({key}) holds NaN or inf "
+                            "in the file")
+        else:
+            want_dtype = np.dtype(_dtype_name(leaf.params[name]))
+            if arr.dtype.itemsize < want_dtype.itemsize:
+                lower.append(f"layer {leaf.name!r} parameter {name!r} ({arr.dtype})")
     extra = [by_slot[s] for s in by_slot if s not in model_slots]
     if extra:
         problems.append(f"the file has {len(extra)} parameter(s) the model lacks, e.g. "
@@ -186,10 +206,15 @@ def load_weights(obj: Any, path: str | os.PathLike) -> None:
         raise ValueError(f"{who}: {path!r} does not match {_label(obj)} "
                          f"({len(entries)} parameters): {shown}. Nothing was loaded.")
 
+    if lower:
+        warnings.warn(f"{who}: {path!r} stores {', '.join(lower[:3])}"
+                      f"{' and more' if len(lower) > 3 else ''} in less precision than the "
+                      f"model's {_dtype_name(entries[0][2].params[entries[0][3]])}; the values "
+                      "were converted, but the precision lost when they were saved is not "
+                      "restored", UserWarning, stacklevel=3)
     new = []
     for _, slot, leaf, name in entries:
-        old = leaf.params[name]
-        dtype = getattr(old.dtype, "name", None) or str(old.dtype).rsplit(".", 1)[-1]
+        dtype = _dtype_name(leaf.params[name])
         new.append((leaf, name, asarray(data[by_slot[slot]], dtype=dtype, copy=True)))
     for leaf, name, value in new:                   # all converted: now assign
         leaf.params[name] = value

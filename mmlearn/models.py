@@ -45,6 +45,7 @@ from mmlearn._validation import (
     checked_weights,
     did_you_mean,
     lookup,
+    prefixed,
     shape_str,
 )
 from mmlearn.backend import array_namespace, asarray, get_backend, get_namespace, rng, to_numpy
@@ -512,7 +513,12 @@ class Model(Layer):
     def _prepare_pair(self, x: Any, y: Any, ax: str, ay: str) -> tuple[Any, Any, int, int]:
         """Checked (x, y), the number of samples and the output width."""
         x = self._prepare_x(x, ax)
-        out_shape = self._probe(x)
+        try:
+            out_shape = self._probe(x)
+        except (ValueError, TypeError) as err:
+            if ax == "x":
+                raise
+            raise prefixed(err, ax) from err          # e.g. "validation_data[0]: ..."
         y = self._prepare_y(y, out_shape, ay)
         nx, ny = self._n(x), int(y.shape[0])
         if nx != ny:
@@ -573,6 +579,8 @@ class Model(Layer):
                 validation_split, int | float | np.floating) or not 0 <= validation_split < 1:
             raise ValueError(f"{who}: validation_split must be a fraction in [0, 1), "
                              f"got {validation_split!r}")
+        if not isinstance(shuffle, bool | np.bool_):
+            raise TypeError(f"{who}: shuffle must be True or False, got {shuffle!r}")
         callbacks = _check_callbacks(callbacks, who)
         x, y, n, width = self._prepare_pair(x, y, "x", "y")
         metric_fns = self._metric_functions(y, width)
@@ -614,8 +622,11 @@ class Model(Layer):
                 logs = self._train_epoch(xe, ye, n, batch_size, metric_fns, plan, cbs,
                                          epoch, epochs)
                 if val is not None:
-                    val_logs = self._evaluate_arrays(val[0], val[1], batch_size, 0,
-                                                     metric_fns)
+                    try:
+                        val_logs = self._evaluate_arrays(val[0], val[1], batch_size, 0,
+                                                         metric_fns)
+                    except (ValueError, TypeError) as err:
+                        raise prefixed(err, "validation_data") from err
                     logs.update({f"val_{k}": v for k, v in sorted(val_logs.items())})
                 cbs.on_epoch_end(epoch, logs)
                 if self.stop_training:
@@ -1151,7 +1162,10 @@ class MultimodalModel(Model):
         present = self._check_keys(x, "x", allow_missing=not training)
         outs: dict[str, Any] = {}
         for m in present:
-            outs[m] = self.encoders[m](x[m], training=training)
+            try:
+                outs[m] = self.encoders[m](x[m], training=training)
+            except (ValueError, TypeError) as err:     # say which modality's encoder
+                raise prefixed(err, f"modality {m!r}") from err
             self._enc_shapes[m] = tuple(outs[m].shape[1:])
         ref = outs[present[0]]
         batch = int(ref.shape[0])

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from mmlearn._validation import lookup
-from mmlearn.backend import array_namespace
+from mmlearn.backend import array_namespace, is_array
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "get"]
 
@@ -99,6 +99,10 @@ class Optimizer:
             g, w = pair
             if g is None:
                 continue
+            for arg, a in (("gradient", g), ("parameter", w)):
+                if not is_array(a):
+                    raise TypeError(f"{who}: {arg} {i} must be an array (of the active "
+                                    f"backend), got {type(a).__name__}")
             if g.shape != w.shape:
                 raise ValueError(f"{who}: gradient {i} has shape {tuple(g.shape)} but its "
                                  f"parameter has shape {tuple(w.shape)}")

@@ -384,6 +384,37 @@ def test_bag_of_words_counts_words_and_ignores_padding(backend):
         D.bag_of_words(ids, 3)
 
 
+def _bag_of_words_by_one_hot(ids: np.ndarray, vocab_size: int) -> np.ndarray:
+    """The definition, through the (n, steps, V) one-hot bag_of_words used to build."""
+    onehot = (ids[:, :, None] == np.arange(vocab_size)[None, None, :]).astype(np.float32)
+    return onehot.sum(axis=1) * (np.arange(vocab_size) != 0).astype(np.float32)[None, :]
+
+
+@pytest.mark.parametrize("n, steps, vocab_size", [(6, 4, 5), (300, 25, 200), (3, 0, 4),
+                                                  (0, 3, 4), (5, 1, 1)])
+def test_bag_of_words_equals_the_one_hot_sum_bit_for_bit(n, steps, vocab_size, backend):
+    ids = np.random.default_rng(n + steps).integers(0, vocab_size, (n, steps))
+    got = _np(D.bag_of_words(mm.backend.asarray(ids, dtype="int64"), vocab_size))
+    want = _bag_of_words_by_one_hot(ids, vocab_size)
+    assert got.dtype == want.dtype == np.float32 and got.shape == want.shape
+    assert got.tobytes() == want.tobytes()
+
+
+def test_bag_of_words_never_builds_the_one_hot():
+    """Peak memory stays near the (n, V) result, not the (n, steps, V) one-hot (25x)."""
+    import tracemalloc
+
+    ids = np.random.default_rng(0).integers(0, 1000, (1000, 25))
+    tracemalloc.start()
+    try:
+        D.bag_of_words(ids, 1000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    result = 1000 * 1000 * 4
+    assert peak < 4 * result, f"peak {peak / 2**20:.1f} MiB for a {result / 2**20:.1f} MiB result"
+
+
 # -- splitting and batching ---------------------------------------------------------------
 def _indexed(n, xp=None):
     idx = np.arange(n)
