@@ -9,18 +9,24 @@ from mmlearn.widgets.exercises import Exercise, NumericExercise, Quiz
 
 def _ambiguous_kind() -> Quiz:
     return Quiz(
-        "The text-only sentiment model scores about 0.5 on one kind of review. Which kind, "
-        "and why?",
-        ["Reviews where both modalities are clear",
-         "Reviews whose text is ambiguous (sarcastic or non-committal)",
-         "Reviews whose emoji is ambiguous (a flat mouth)"],
-        answer=1,
+        "On the text-ambiguous reviews a text-only model can only guess, and a guess is "
+        "right half the time because positive and negative reviews are equally common. "
+        "Suppose instead that 80% of all reviews were positive, with the ambiguous texts "
+        "still drawn the same way whatever the sentiment. What accuracy could a text-only "
+        "model then expect on the text-ambiguous reviews?",
+        ["0.5: the text carries no information about the label, so it is still a coin flip",
+         "0.68: it answers positive 80% of the time, and 0.8·0.8 + 0.2·0.2 = 0.68",
+         "0.8: it answers positive every time, and 80% of these reviews are positive"],
+        answer=2,
         explanations=[
-            "No: when both are clear the text-only model is perfect; the text alone decides.",
-            "An ambiguous review is drawn the same way whatever the sentiment is, so the "
-            "text carries no information about the label and the model can only guess: 0.5.",
-            "No: there the text is clear, and the text-only model is perfect on it; it is "
-            "the emoji-only model that guesses on these."])
+            "No: the text still says nothing about the label, but the label itself is no "
+            "longer a coin flip. Always answering the more common class is right 80% of "
+            "the time.",
+            "No: answering positive at random 80% of the time is right 0.68 of the time, "
+            "less than always answering positive. The model learns P(positive) = 0.8 for "
+            "an ambiguous text and predicts the more probable class: positive, every time.",
+            "Right: with no information in the text, the best rule is the more common "
+            "class. The expected ceiling would rise to (clear + 0.8 · ambiguous) / N."])
 
 
 def _auc_by_hand() -> NumericExercise:
