@@ -37,7 +37,14 @@ def unique_name(prefix: str) -> str:
 
 
 class Layer:
-    """Base class: subclasses implement ``build``, ``forward`` and ``backward``."""
+    """Base class: subclasses implement ``build``, ``forward`` and ``backward``.
+
+    ``params`` and ``grads`` are the live arrays, exposed for teaching: the optimizer
+    updates ``params`` in place, and writing into them changes the layer. Everything that
+    crosses the API boundary is a copy instead: ``get_weights`` hands out copies, and
+    ``set_weights`` (like ``load_weights``) keeps copies of what it is given, so the
+    caller's arrays are never trained in place.
+    """
 
     #: False for containers (models) whose forward builds their parts itself.
     builds_in_forward: bool = True
