@@ -1,7 +1,9 @@
 """Release and grade the book's nbgrader labs (book/labs/*.ipynb).
 
     python scripts/labs.py release [--out release] [LAB ...]   # what `make labs` runs
-    python scripts/labs.py course DIR [LAB ...]                 # a course folder to teach from
+    python scripts/labs.py course DIR [LAB ...] [--roster students.csv] [--due LAB=WHEN ...]
+                          [--late-penalty 0.1] [--exchange /srv/nbgrader/exchange]
+    python scripts/labs.py grade DIR LAB                        # collect, grade, feed back, export
 
 ``release`` runs ``nbgrader generate_assignment --force`` for every lab in a throwaway course
 directory (sqlite gradebook inside it) and copies the student versions to ``--out``:
@@ -11,7 +13,20 @@ cells locked. Nothing is written into the repository except ``--out``.
 
 ``course DIR`` makes the folder nbgrader expects (``DIR/source/<lab>/<lab>.ipynb`` and
 ``DIR/nbgrader_config.py``) so that an instructor can run nbgrader's own commands there;
-book/appendix_instructors.md walks through them.
+book/appendix_instructors.md walks through them. It also generates the labs (so the gradebook
+knows them), and, when asked: imports the class list (``--roster``, a CSV with the columns
+``id, first_name, last_name, email``: ``nbgrader db student import``), sets due dates
+(``--due lab1_neuron="2027-02-12 17:00 UTC"``: ``nbgrader db assignment add --duedate``),
+a late penalty (``--late-penalty 0.1``: 10% of the score per started day late, written into
+the config as a ``LateSubmissionPlugin``) and the exchange folder of a JupyterHub
+(``--exchange DIR``: created world-writable, as nbgrader's exchange needs, and set as
+``Exchange.root``). The config always holds ``FileNameCollectorPlugin.named_regexp`` for
+``nbgrader zip_collect``, matching the file names of a learning-management system's
+"download all submissions" (see ``LMS_NAME``).
+
+``grade DIR LAB`` runs one lab's grading cycle: ``zip_collect`` (when
+``DIR/downloaded/LAB/archive`` holds a download), ``autograde``, ``generate_feedback`` and
+``export`` to ``DIR/grades.csv``, all with ``--force``.
 
 Every lab is an assignment whose id is the notebook's name (``lab1_neuron``) and which holds
 one notebook of the same name. The functions below are also what tests/test_labs.py uses.
@@ -56,7 +71,45 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
 c.ExecutePreprocessor.timeout = {timeout}
 # A student who deletes a test cell gets it back (with a note) and graded as usual.
 c.OverwriteCells.add_missing_cells = True
+
+# `nbgrader zip_collect LAB`: submissions downloaded from a learning-management system, put
+# (zipped or not) in downloaded/LAB/archive/, named <lab>_<student id>_attempt_<time>_<file>,
+# e.g. lab1_neuron_s001_attempt_20270212T165900Z_lab1_neuron.ipynb (the time in UTC, ISO 8601
+# basic format: nbgrader misreads 2027-02-12-16-59-00 as 16:00). The expression sees the whole
+# path of each extracted file, hence the leading ".*".
+c.FileNameCollectorPlugin.named_regexp = {lms_regexp!r}
+{late}{exchange}'''
+
+LATE_TEMPLATE = '''
+# Late submissions (due dates: `nbgrader db assignment add LAB --duedate=...`): the penalty
+# is {rate:g} of the score per started day late, up to the whole score.
+import math  # noqa: E402
+
+from nbgrader.plugins import LateSubmissionPlugin  # noqa: E402
+
+
+class PerDayPenalty(LateSubmissionPlugin):
+    rate = {rate!r}
+
+    def late_submission_penalty(self, student_id, score, total_seconds_late):
+        days = math.ceil(total_seconds_late / 86400)
+        return min(score, score * self.rate * days)
+
+
+c.AssignLatePenalties.plugin_class = PerDayPenalty
 '''
+
+EXCHANGE_TEMPLATE = '''
+# The exchange of a JupyterHub (release_assignment, fetch, submit, collect, release_feedback).
+c.Exchange.root = {root!r}
+'''
+
+# The file names of a learning-management system's "download all submissions" (Blackboard's
+# scheme, which nbgrader's documentation uses too), with the time in UTC in ISO 8601's basic
+# format: LMS_NAME.format(lab=..., student=..., when=datetime) makes one.
+LMS_NAME = "{lab}_{student}_attempt_{when:%Y%m%dT%H%M%SZ}_{lab}.ipynb"
+LMS_REGEXP = (r".*_(?P<student_id>[A-Za-z0-9]+)_attempt_(?P<timestamp>[0-9]{8}T[0-9]{6}Z?)"
+              r"_(?P<file_id>[^/]+\.ipynb)$")
 
 
 def lab_ids(labs_dir: Path = LABS_DIR) -> list[str]:
@@ -75,27 +128,79 @@ def _check_labs(labs: Iterable[str] | None, labs_dir: Path) -> list[str]:
     return labs
 
 
-def write_config(root: Path, timeout: int = CELL_TIMEOUT) -> Path:
-    """Write ``root/nbgrader_config.py`` (course id, sqlite gradebook in ``root``, timeout)."""
+def write_config(root: Path, timeout: int = CELL_TIMEOUT, *, late_penalty: float | None = None,
+                 exchange: Path | None = None) -> Path:
+    """Write ``root/nbgrader_config.py``: course id, sqlite gradebook in ``root``, timeout,
+    zip_collect's file-name pattern, and optionally a late penalty (a fraction of the score
+    per started day late) and the exchange folder."""
     root = Path(root).resolve()
+    if late_penalty is not None and not 0 < late_penalty <= 1:
+        raise ValueError(f"late penalty must be a fraction of the score in (0, 1] per day, "
+                         f"got {late_penalty}")
+    late = "" if late_penalty is None else LATE_TEMPLATE.format(rate=float(late_penalty))
+    ex = "" if exchange is None else EXCHANGE_TEMPLATE.format(root=str(Path(exchange).resolve()))
     path = root / "nbgrader_config.py"
-    path.write_text(CONFIG_TEMPLATE.format(course_id=COURSE_ID, timeout=int(timeout)),
+    path.write_text(CONFIG_TEMPLATE.format(course_id=COURSE_ID, timeout=int(timeout),
+                                           lms_regexp=LMS_REGEXP, late=late, exchange=ex),
                     encoding="utf-8")
     return path
 
 
+def setup_exchange(path: Path) -> Path:
+    """Create a JupyterHub exchange folder as nbgrader needs it: readable and writable by
+    every user (``chmod ugo+rwx``), since students' own accounts submit into it."""
+    path = Path(path).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o777)
+    return path
+
+
 def make_course(root: Path, labs: Iterable[str] | None = None, *,
-                timeout: int = CELL_TIMEOUT, labs_dir: Path = LABS_DIR) -> Path:
+                timeout: int = CELL_TIMEOUT, labs_dir: Path = LABS_DIR,
+                late_penalty: float | None = None, exchange: Path | None = None) -> Path:
     """Create (or refresh) a course directory at ``root``: ``source/<lab>/<lab>.ipynb`` for
-    each lab (all by default) and ``nbgrader_config.py``. Returns ``root``."""
+    each lab (all by default) and ``nbgrader_config.py`` (see ``write_config``; an
+    ``exchange`` folder is created too). Returns ``root``."""
     labs = _check_labs(labs, labs_dir)
     root = Path(root).resolve()
     for lab in labs:
         dest = root / "source" / lab
         dest.mkdir(parents=True, exist_ok=True)
         shutil.copy2(labs_dir / f"{lab}.ipynb", dest / f"{lab}.ipynb")
-    write_config(root, timeout)
+    if exchange is not None:
+        setup_exchange(exchange)
+    write_config(root, timeout, late_penalty=late_penalty, exchange=exchange)
     return root
+
+
+def import_roster(root: Path, csv_path: Path) -> None:
+    """``nbgrader db student import CSV``: the class list (columns ``id`` and optionally
+    ``first_name, last_name, email``), so that grades carry names and e-mail addresses."""
+    csv_path = Path(csv_path).resolve()
+    if not csv_path.is_file():
+        raise ValueError(f"roster {csv_path} does not exist")
+    nbgrader(root, "db", "student", "import", str(csv_path))
+
+
+def set_due_date(root: Path, lab: str, when: str) -> None:
+    """``nbgrader db assignment add LAB --duedate=WHEN`` (e.g. "2027-02-12 17:00:00 UTC").
+    Submissions timestamped later are late, and the late penalty applies."""
+    nbgrader(root, "db", "assignment", "add", lab, f"--duedate={when}")
+
+
+def grade(root: Path, lab: str, csv_path: Path | None = None) -> Path:
+    """One lab's grading cycle in the course directory ``root``: ``zip_collect`` (when
+    ``downloaded/<lab>/archive`` exists), ``autograde``, ``generate_feedback`` (HTML in
+    ``feedback/<student>/<lab>/``) and ``export`` of every grade to ``csv_path``
+    (default ``root/grades.csv``), each with ``--force``. Returns the CSV's path."""
+    root = Path(root).resolve()
+    if (root / "downloaded" / lab / "archive").is_dir():
+        nbgrader(root, "zip_collect", lab, "--force")
+    nbgrader(root, "autograde", lab, "--force")
+    nbgrader(root, "generate_feedback", lab, "--force")
+    csv_path = root / "grades.csv" if csv_path is None else Path(csv_path).resolve()
+    nbgrader(root, "export", "--to", str(csv_path))
+    return csv_path
 
 
 def isolated_env(root: Path) -> dict[str, str]:
@@ -180,6 +285,14 @@ def release(out: Path, labs: Iterable[str] | None = None, *, course: Path | None
     return written
 
 
+def _due(item: str) -> tuple[str, str]:
+    lab, sep, when = item.partition("=")
+    if not sep or not lab or not when.strip():
+        raise ValueError(f"--due takes LAB=WHEN, e.g. lab1_neuron=\"2027-02-12 17:00:00 UTC\", "
+                         f"got {item!r}")
+    return lab, when.strip()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -196,17 +309,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_course.add_argument("labs", nargs="*", help="lab names (default: all)")
     p_course.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
                           help=f"seconds per cell when autograding (default {CELL_TIMEOUT})")
+    p_course.add_argument("--roster", type=Path, default=None,
+                          help="class list to import: a CSV with columns id, first_name, "
+                               "last_name, email")
+    p_course.add_argument("--due", action="append", default=[], metavar="LAB=WHEN",
+                          help='a due date, e.g. lab1_neuron="2027-02-12 17:00:00 UTC" '
+                               "(repeat for more labs)")
+    p_course.add_argument("--late-penalty", type=float, default=None, metavar="FRACTION",
+                          help="fraction of the score lost per started day late, e.g. 0.1")
+    p_course.add_argument("--exchange", type=Path, default=None,
+                          help="the JupyterHub exchange folder (created world-writable)")
+    p_grade = sub.add_parser("grade", help="collect, autograde, feed back and export one lab")
+    p_grade.add_argument("dir", type=Path, help="the course directory")
+    p_grade.add_argument("lab", help="the lab to grade")
+    p_grade.add_argument("--to", type=Path, default=None,
+                         help="the grade CSV (default: DIR/grades.csv)")
     args = parser.parse_args(argv)
     try:
         if args.command == "release":
             for path in release(args.out, args.labs or None, course=args.course):
                 print(f"released {path}")
+        elif args.command == "grade":
+            print(f"grades written to {grade(args.dir, args.lab, args.to)}")
         else:
-            root = make_course(args.dir, args.labs or None, timeout=args.timeout)
+            due = dict(_due(item) for item in args.due)
+            labs = _check_labs(args.labs or None, LABS_DIR)
+            stray = [lab for lab in due if lab not in labs]
+            if stray:
+                raise ValueError(f"--due names {stray[0]!r}, which is not among the course's "
+                                 f"labs {labs}")
+            root = make_course(args.dir, labs, timeout=args.timeout,
+                               late_penalty=args.late_penalty, exchange=args.exchange)
+            generate(root)
+            if args.roster is not None:
+                import_roster(root, args.roster)
+            for lab, when in due.items():
+                set_due_date(root, lab, when)
             print(f"course directory ready: {root}\n"
                   f"next, with this environment activated (source {Path(sys.executable).parent}"
-                  f"/activate):\n  cd {root} && nbgrader generate_assignment "
-                  f"{(args.labs or lab_ids())[0]} --force")
+                  f"/activate), see book/appendix_instructors.md:\n  cd {root} && "
+                  f"nbgrader zip_collect {(args.labs or lab_ids())[0]} --force")
     except (ValueError, RuntimeError) as err:
         print(f"labs.py: {err}", file=sys.stderr)
         return 1

@@ -6,9 +6,10 @@ One course directory (sqlite gradebook) in a temporary folder serves the whole m
 * for each lab, three submissions are autograded in one more nbgrader run: the reference
   solution (full marks), the released notebook untouched (0) and a planted, partly right one
   (exactly the points of the test cells it should pass, strictly between);
-* three broken submissions of lab 1, graded with a 5-second cell timeout, must not stop the
-  run: one raises at import time, one loops forever (interrupted), one deleted two test cells
-  (nbgrader puts them back: deleting a test earns nothing and costs nothing);
+* broken submissions, graded with a 5-second cell timeout, must not stop the run: three of
+  lab 1 (one raises at import time, one loops forever (interrupted), one deleted two test
+  cells: nbgrader puts them back, so deleting a test earns nothing and costs nothing), and one
+  of each of labs 6 to 8 that does all three at once;
 * every assertion on scores reads the CSV of `nbgrader export`, as an instructor would.
 
 The expected partial scores come from the labs' design: which test cells a submission's
@@ -34,7 +35,8 @@ _spec = importlib.util.spec_from_file_location("mmlearn_labs", REPO / "scripts" 
 labs = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(labs)
 
-LABS = ["lab1_neuron", "lab2_backprop", "lab3_optimizers", "lab4_fusion", "lab5_contrastive"]
+LABS = ["lab1_neuron", "lab2_backprop", "lab3_optimizers", "lab4_fusion", "lab5_contrastive",
+        "lab6_applications", "lab7_data_and_time", "lab8_robustness"]
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 STUB = "raise NotImplementedError()"
@@ -95,10 +97,44 @@ PARTIAL = {
             "    better = (sim > np.diag(sim)[:, None]).sum(axis=1)\n"
             "    return float(np.mean(better < k))\n")},
         passes=["test_clip_logits", "test_info_nce"], hidden_catches=["test_recall"]),
+    "lab6_applications": Partial(
+        solved={"precision": True, "two_tower": True},       # cold start not done
+        planted={"auc": (                                     # ties count 0, not 1/2
+            "def auc(y_true, scores):\n"
+            "    y_true, scores = np.asarray(y_true), np.asarray(scores)\n"
+            "    pos, neg = scores[y_true == 1], scores[y_true == 0]\n"
+            "    return float(np.mean(pos[:, None] > neg[None, :]))\n")},
+        passes=["test_precision", "test_two_tower"], hidden_catches=["test_auc"]),
+    "lab7_data_and_time": Partial(
+        solved={"split": True, "chain_flops": True},
+        planted={"choose": (                                  # selects on the test set
+            "def choose_width(widths, seed=0):\n"
+            "    val_by_width, test_by_width = {}, {}\n"
+            "    for w in widths:\n"
+            "        model = train(make_model(w, seed), x_pool, y_pool)\n"
+            "        val_by_width[w] = accuracy(model, x_val, y_val)\n"
+            "        test_by_width[w] = test_set.score(model)\n"
+            "    chosen = max(widths, key=lambda w: test_by_width[w])\n"
+            "    return chosen, val_by_width, test_by_width[chosen]\n")},
+        passes=["test_split", "test_chain_flops"], hidden_catches=["test_choose"]),
+    "lab8_robustness": Partial(
+        solved={"modality_dropout": True, "missing": True},
+        planted={"ece": (                                     # bins closed on the right
+            "def expected_calibration_error(probs, y, n_bins=10):\n"
+            "    probs, y = np.asarray(probs, dtype=np.float64), np.asarray(y)\n"
+            "    conf = probs.max(axis=1)\n"
+            "    right = (probs.argmax(axis=1) == y).astype(float)\n"
+            "    bins = np.clip(np.ceil(conf * n_bins).astype(int) - 1, 0, n_bins - 1)\n"
+            "    return float(sum((bins == b).mean()\n"
+            "                     * abs(right[bins == b].mean() - conf[bins == b].mean())\n"
+            "                     for b in range(n_bins) if (bins == b).any()))\n")},
+        passes=["test_modality_dropout", "test_missing"], hidden_catches=["test_ece"]),
 }
 
-# Broken submissions of lab 1 (the reference solution but for what is said).
-ROBUST_LAB = "lab1_neuron"
+# Broken submissions (the reference solution but for what is said): three of lab 1, one at a
+# time, and one of each newer lab that raises, loops and deletes a test cell all at once.
+ROBUST_LAB = "lab1_neuron"   # the lab of a broken submission that names none
+RAISES, LOOPS = "raise RuntimeError('a bug at import time')\n", "while True:\n    pass\n"
 ROBUST = {
     # NameError for `sigmoid` afterwards: its two tests fail, the rest pass.
     "robust_raises": {"replace": {"sigmoid": "raise RuntimeError('a bug at import time')\n"},
@@ -110,6 +146,21 @@ ROBUST = {
     # so ReLU's still earns its points and the neuron's still does not.
     "robust_deleted": {"unsolved": ["neuron_forward"], "delete": ["test_relu", "test_neuron"],
                        "fails": ["test_neuron"]},
+    # AUC raises (its test and the cold start's fail), the towers loop (their test fails
+    # too), precision@k's test deleted: restored, it still earns its points.
+    "broken_lab6": {"lab": "lab6_applications",
+                    "replace": {"auc": RAISES, "two_tower": LOOPS}, "delete": ["test_precision"],
+                    "fails": ["test_auc", "test_two_tower", "test_cold_start"]},
+    # the split raises, so nothing after it has data; the FLOP counts do not need any.
+    "broken_lab7": {"lab": "lab7_data_and_time",
+                    "replace": {"split": RAISES, "learning_curve": LOOPS},
+                    "delete": ["test_chain_flops"],
+                    "fails": ["test_split", "test_curve", "test_choose"]},
+    # no modality dropout, so the robust model cannot train; the ECE does not care.
+    "broken_lab8": {"lab": "lab8_robustness",
+                    "replace": {"modality_dropout": RAISES, "missing": LOOPS},
+                    "delete": ["test_ece"],
+                    "fails": ["test_modality_dropout", "test_missing", "test_robust"]},
 }
 
 
@@ -259,17 +310,18 @@ def course(tmp_path_factory) -> Course:
     runs["main"] = labs.nbgrader(root, "autograde", "*", check=False)
     seconds["autograde"] = time.perf_counter() - t
 
-    released = read_nb(release_dir / ROBUST_LAB / f"{ROBUST_LAB}.ipynb")
-    src_nb = read_nb(labs.LABS_DIR / f"{ROBUST_LAB}.ipynb")
     for student, how in ROBUST.items():
+        lab = how.get("lab", ROBUST_LAB)
+        released = read_nb(release_dir / lab / f"{lab}.ipynb")
+        src_nb = read_nb(labs.LABS_DIR / f"{lab}.ipynb")
         solved = {gid: gid not in how.get("unsolved", ())
                   for gid, c in cells_by_id(src_nb).items() if nbg(c).get("solution")}
-        submit(root, student, ROBUST_LAB, submission(
+        submit(root, student, lab, submission(
             released, src_nb, solved=solved, replace=how.get("replace"),
             delete=tuple(how.get("delete", ()))))
     t = time.perf_counter()
-    # Already graded submissions are skipped; only the three new ones run, with a short timeout.
-    runs["robust"] = labs.nbgrader(root, "autograde", ROBUST_LAB,
+    # Already graded submissions are skipped; only the broken ones run, with a short timeout.
+    runs["robust"] = labs.nbgrader(root, "autograde", "*",
                                    f"--ExecutePreprocessor.timeout={ROBUST_TIMEOUT}", check=False)
     seconds["robust"] = time.perf_counter() - t
 
@@ -294,7 +346,7 @@ def score(course: Course, lab: str, student: str) -> tuple[float, float]:
 
 
 # -- the lab sources ---------------------------------------------------------------------------
-def test_the_five_labs_exist():
+def test_the_eight_labs_exist():
     assert labs.lab_ids() == LABS
 
 
@@ -415,13 +467,20 @@ def test_partly_right_submission_gets_partial_credit(course, lab):
 
 @pytest.mark.parametrize("student", list(ROBUST))
 def test_broken_submission_is_graded(course, student):
-    points = graded_points(read_nb(labs.LABS_DIR / f"{ROBUST_LAB}.ipynb"))
+    lab = ROBUST[student].get("lab", ROBUST_LAB)
+    points = graded_points(read_nb(labs.LABS_DIR / f"{lab}.ipynb"))
     expected = sum(p for gid, p in points.items() if gid not in ROBUST[student]["fails"])
-    got, maximum = score(course, ROBUST_LAB, student)
+    got, maximum = score(course, lab, student)
     assert maximum == sum(points.values())
-    assert got == expected
-    assert passing_tests(autograded(course, ROBUST_LAB, student)) == \
-        set(points) - set(ROBUST[student]["fails"])
+    assert 0 < got == expected
+    graded = autograded(course, lab, student)
+    assert passing_tests(graded) == set(points) - set(ROBUST[student]["fails"])
+    ids = [nbg(c).get("grade_id") for c in graded["cells"]]
+    assert all(gid in ids for gid in ROBUST[student].get("delete", ())), "not restored"
+    looped = [gid for gid, src in ROBUST[student].get("replace", {}).items() if src == LOOPS]
+    for gid in looped:
+        assert [e["ename"] for e in errors(cells_by_id(graded)[gid])][:1] in (
+            ["CellTimeoutError"], ["KeyboardInterrupt"]), gid
 
 
 def test_infinite_loop_is_interrupted(course):
