@@ -5,7 +5,9 @@
 #   make test-quick  the library's unit tests only: no notebooks, browser or reference libraries
 #   make serve    serve _build/html on http://127.0.0.1:8000 (another port: PORT=8001)
 #   make bench    speed of a training step: mmlearn vs PyTorch vs Keras (benchmarks/results.md)
-#   make labs     the labs' student versions (solutions and hidden tests stripped) in release/
+#   make pdf      the whole book as one PDF (_build/pdf/book.pdf), printed offline by Chromium
+#   make labs     the labs' student versions (solutions and hidden tests stripped) in release/,
+#                 each with a PDF handout beside it
 #   make ref      the reference libraries (torch==2.13.0 CPU, keras): chapters 5 and 8 run them
 #   make clean    remove build outputs; `make distclean` also removes .venv and _vendor
 #
@@ -61,11 +63,11 @@ STAMP_REF := $(VENV)/.stamp-ref
 STAMP_VENDOR := $(VENDOR)/vendor-versions.txt
 CDN_CONFIG := _build/_config.cdn.yml
 
-.PHONY: help setup vendor book test test-quick labs bench ref serve clean distclean \
-	system-book system-test
+.PHONY: help setup vendor book pdf test test-quick labs bench ref serve clean distclean \
+	system-book system-test system-pdf
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 # What the system must provide (Chromium, npm, a CJK font, python3-venv): one script decides.
 system-book:
@@ -73,6 +75,9 @@ system-book:
 
 system-test:
 	@scripts/system_deps.sh test
+
+system-pdf:
+	@scripts/system_deps.sh pdf
 
 # --- set-up ---------------------------------------------------------------------------------
 
@@ -123,6 +128,13 @@ book: system-book
 	    || { rc=$$?; [ $$rc -eq 124 ] && echo "make book: timed out after $(BOOK_TIMEOUT) s"; exit $$rc; }
 	@echo "Book built: open $(CURDIR)/_build/html/index.html  (or run: make serve)"
 
+# The book as one PDF: Jupyter Book's single-page build of the committed outputs (no
+# execution), printed by headless Chromium with every request off 127.0.0.1 refused
+# (scripts/book_pdf.py). Needs _vendor/ (MathJax, the widget manager) and Chromium.
+pdf: system-pdf
+	@$(MAKE) setup ref vendor
+	timeout $(BOOK_TIMEOUT) $(PY) scripts/book_pdf.py book -o _build/pdf/book.pdf
+
 serve:
 	@test -f _build/html/index.html || { echo "no _build/html yet: run make book"; exit 1; }
 	@echo "Serving the book on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
@@ -138,9 +150,12 @@ bench: $(STAMP_REF)
 # --- labs -----------------------------------------------------------------------------------
 
 # nbgrader generate_assignment --force for every lab in book/labs/, in a throwaway course
-# directory; the student versions land in release/<lab>/.
-labs: setup
+# directory; the student versions land in release/<lab>/, and each is printed beside it as a
+# handout, release/<lab>/<lab>.pdf (nbconvert's HTML, printed by Chromium with local MathJax).
+labs: system-pdf
+	@$(MAKE) setup vendor
 	$(PY) scripts/labs.py release --out release
+	$(PY) scripts/book_pdf.py handouts release
 
 # --- tests ----------------------------------------------------------------------------------
 

@@ -7,21 +7,26 @@
 #   scripts/system_deps.sh book    python3-venv; npm (the book's local MathJax) and a CJK font
 #                                  are installed if possible, else the book builds with
 #                                  MathJax from a CDN and says how to get them
-#   scripts/system_deps.sh test    all of those, plus Chromium (/usr/bin/chromium) for the
-#                                  browser tests and unshare (util-linux) for the offline
-#                                  build test
+#   scripts/system_deps.sh pdf     the book's, plus Chromium (it prints the PDF book and the
+#                                  labs' handouts: make pdf, make labs) and poppler-utils
+#                                  (pdftotext: the page numbers of the PDF's contents)
+#   scripts/system_deps.sh test    all of those, plus unshare (util-linux) for the offline
+#                                  build test; the PDF test reads the PDF with poppler-utils
 set -euo pipefail
 
 target=${1:-test}
-case "$target" in book|test) ;; *) echo "usage: $0 book|test" >&2; exit 2 ;; esac
+case "$target" in book|pdf|test) ;; *) echo "usage: $0 book|pdf|test" >&2; exit 2 ;; esac
 
 missing=()
 python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 # The glossary and the figures name terms in Chinese: without a CJK font they show as boxes.
 [ -n "$(fc-list :lang=zh 2>/dev/null || true)" ] || missing+=(fonts-wqy-microhei)
-if [ "$target" = test ]; then
+if [ "$target" = pdf ] || [ "$target" = test ]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
+    command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+fi
+if [ "$target" = test ]; then
     command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
