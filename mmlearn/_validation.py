@@ -6,19 +6,14 @@ Every message names the argument, what was expected and what came, e.g.
 
 from __future__ import annotations
 
-import difflib
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
+
+from mmlearn._names import did_you_mean
 from mmlearn.backend import array_namespace, asarray, get_namespace, is_array, to_numpy
-
-
-def did_you_mean(name: Any, choices: Iterable[str]) -> str:
-    """`` (did you mean 'adam'?)`` for a close match, else an empty string."""
-    if not isinstance(name, str):
-        return ""
-    close = difflib.get_close_matches(name.lower(), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def lookup(name: Any, registry: Mapping[str, Any], what: str) -> Any:
@@ -34,13 +29,53 @@ def lookup(name: Any, registry: Mapping[str, Any], what: str) -> Any:
     return registry[key]
 
 
-def check_int(value: Any, arg: str, who: str, *, minimum: int) -> int:
+def check_int(value: Any, arg: str, who: str, *, minimum: int, expected: str = "") -> int:
     """``value`` as an int >= ``minimum`` (bools refused), else a ValueError naming ``arg``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{who}: {arg} must be {expected or f'an int >= {minimum}'}, "
+                         f"got {value!r}")
+    return int(value)
+
+
+def positive_size(value: Any, arg: str, who: str) -> int:
+    """A layer's size (units, heads, rank, k): an int >= 1, else a ValueError naming ``arg``
+    (a float such as 2.5 is a ValueError too, as Keras's layer arguments)."""
+    return check_int(value, arg, who, minimum=1, expected="a positive int")
+
+
+def positive_int(value: Any, arg: str, who: str, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum``: a ``TypeError`` for a non-int (bools included),
+    a ``ValueError`` for one below ``minimum``, each naming ``arg``."""
     import numpy as np
 
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{who}: {arg} must be an int >= {minimum}, got {value!r}")
+    if value < minimum:
         raise ValueError(f"{who}: {arg} must be an int >= {minimum}, got {value!r}")
     return int(value)
+
+
+def fraction(value: Any, arg: str, who: str, *, low: float = 0.0, high: float = 1.0,
+             closed: bool = True) -> float:
+    """``value`` as a float in [low, high] (``closed=False``: (low, high)); a ``TypeError``
+    for a non-number, a ``ValueError`` for NaN or a value outside the interval."""
+    import math
+
+    import numpy as np
+
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{who}: {arg} must be a number, got {value!r}")
+    v = float(value)
+    ok = low <= v <= high if closed else low < v < high
+    if not ok or math.isnan(v):
+        interval = f"[{low}, {high}]" if closed else f"({low}, {high})"
+        raise ValueError(f"{who}: {arg} must be in {interval}, got {value!r}")
+    return v
+
+
+def dtype_name(a: Any) -> str:
+    """The short dtype name of an array of any backend: ``float32``, ``int64``."""
+    return str(a.dtype).rsplit(".", 1)[-1]
 
 
 def shape_str(shape: tuple) -> str:
@@ -77,7 +112,7 @@ def as_float_array(x: Any, arg: str, *, ndim: int | None = None, min_ndim: int |
         raise ValueError(
             f"{arg} must have at least {min_ndim} dimensions, got shape {tuple(x.shape)}"
         )
-    if not allow_empty and _size(x) == 0:
+    if not allow_empty and size(x) == 0:
         raise ValueError(f"{arg} is empty (shape {tuple(x.shape)}); expected at least one sample")
     if finite and not bool(xp.all(xp.isfinite(x))):
         raise ValueError(f"{arg} contains NaN or inf; clean or impute the data first")
@@ -146,7 +181,7 @@ def as_int_labels(y: Any, arg: str, *, num_classes: int | None = None) -> Any:
         raise ValueError(f"{arg} must have shape (batch,) of class indices, got {tuple(y.shape)}")
     if not already_int64:
         y = xp.astype(y, xp.int64)
-    if num_classes is not None and _size(y):
+    if num_classes is not None and size(y):
         low, high = int(xp.min(y)), int(xp.max(y))
         if low < 0 or high >= num_classes:
             bad = low if low < 0 else high
@@ -192,7 +227,7 @@ def _dtype_kind(x: Any) -> str:
     return "c" if xp.isdtype(dt, "complex floating") else "O"
 
 
-def _size(x: Any) -> int:
+def size(x: Any) -> int:
     n = 1
     for d in x.shape:
         n *= int(d)
@@ -251,3 +286,65 @@ def _describe(x: Any) -> str:
     shape = getattr(x, "shape", None)
     return f"{type(x).__name__} of shape {tuple(shape)}" if shape is not None \
         else type(x).__name__
+
+
+def input_dims(shape: tuple) -> str:
+    """``(batch, 31)`` from an input shape, whatever its batch size."""
+    return shape_str((None, *tuple(shape)[1:]))
+
+
+def float_input(x: Any, who: str, dtype: str = "float32") -> Any:
+    """``x`` must be a real floating array (ints/bools are cast to ``dtype``, as Keras does)."""
+    if not hasattr(x, "shape") or not hasattr(x, "dtype"):
+        raise TypeError(f"{who} expected an array, got {type(x).__name__}")
+    try:
+        xp = array_namespace(x)
+        if x.dtype == xp.float32 or xp.isdtype(x.dtype, "real floating"):   # float32 first: cheap
+            return x
+        if xp.isdtype(x.dtype, ("integral", "bool")):
+            return xp.astype(x, getattr(xp, dtype))
+    except (TypeError, ValueError):
+        pass
+    raise TypeError(f"{who} expected real-valued (float) input, got dtype {x.dtype}")
+
+
+def forward_cache(cache: Any, who: str, hint: str = "") -> Any:
+    """What forward stored for backward; refuses a backward that runs before any forward.
+
+    The one check of "forward has not run" for layers, activations, fusion and losses.
+    """
+    if cache is None:
+        raise RuntimeError(f"{who}: backward called before {hint or 'forward'}")
+    return cache
+
+
+def positive_number(value: Any, arg: str, who: str) -> float:
+    """``value`` as a finite float > 0: a TypeError for a non-number, else a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{who}: {arg} must be a positive number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError(f"{who}: {arg} must be a positive number, got {value!r}")
+    return v
+
+
+def float_matrix(a: Any, arg: str, who: str) -> Any:
+    """A 2-d real array (ints become float32), on its own backend."""
+    if not is_array(a):
+        if isinstance(a, str | bytes | Mapping) or a is None:
+            raise TypeError(f"{who}: {arg} must be a 2-d array of numbers, "
+                            f"got {type(a).__name__}")
+        try:
+            a = asarray(np.asarray(a))
+        except Exception as err:
+            raise TypeError(f"{who}: {arg} must be a 2-d array of numbers, "
+                            f"got {type(a).__name__}") from err
+    xp = array_namespace(a)
+    if xp.isdtype(a.dtype, ("integral", "bool")):
+        a = xp.astype(a, xp.float32)
+    elif not xp.isdtype(a.dtype, "real floating"):
+        raise TypeError(f"{who}: {arg} must hold real numbers, got dtype {a.dtype}")
+    if a.ndim != 2:
+        raise ValueError(f"{who}: {arg} must be a 2-d array (n, features), "
+                         f"got shape {tuple(a.shape)}")
+    return a

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn._names import did_you_mean
+
 BACKENDS = ("numpy", "cupy", "array_api_strict")
 
 _state: dict[str, Any] = {
@@ -38,8 +40,6 @@ def set_backend(name: str) -> None:
     asked for on a machine without a usable CUDA GPU; the backend is unchanged then.
     """
     if not isinstance(name, str) or name not in BACKENDS:
-        from mmlearn._validation import did_you_mean
-
         raise ValueError(
             f"set_backend: name must be one of {BACKENDS}, got {name!r}"
             + did_you_mean(name, BACKENDS)

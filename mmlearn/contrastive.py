@@ -12,6 +12,9 @@ and the loss asks each row and each column to pick its diagonal entry (symmetric
     DualEncoder(img, txt, E)       the two towers, projections, normalisation, scaled logits
     zero_shot_classify(m, x, c)    nearest class prompt in the shared space
     recall_at_k(q, t, k)           retrieval quality: is the partner among the k nearest?
+
+The loss lives in :mod:`mmlearn.losses` and the two metrics in :mod:`mmlearn.metrics`;
+this module gathers them with the DualEncoder under the names chapter 6 uses.
 """
 
 from __future__ import annotations
@@ -22,174 +25,21 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn._layer import Layer
 from mmlearn._validation import (
     check_finite,
     check_same_batch,
     did_you_mean,
+    positive_number,
+    positive_size,
     prefixed,
     real_array,
 )
 from mmlearn.backend import array_namespace, asarray, is_array, rng, to_numpy
+from mmlearn.losses import InfoNCE
+from mmlearn.metrics import recall_at_k, zero_shot_classify
+from mmlearn.nn.layer import Layer
 
 __all__ = ["DualEncoder", "InfoNCE", "recall_at_k", "zero_shot_classify"]
-
-
-def _positive_float(value: Any, arg: str, who: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{who}: {arg} must be a positive number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{who}: {arg} must be a positive number, got {value!r}")
-    return v
-
-
-def _positive_int(value: Any, arg: str, who: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{who}: {arg} must be a positive int, got {value!r}")
-    return int(value)
-
-
-def _float_matrix(a: Any, arg: str, who: str) -> Any:
-    """A 2-d real array (ints become float32), on its own backend."""
-    if not is_array(a):
-        if isinstance(a, str | bytes | Mapping) or a is None:
-            raise TypeError(f"{who}: {arg} must be a 2-d array of numbers, "
-                            f"got {type(a).__name__}")
-        try:
-            a = asarray(np.asarray(a))
-        except Exception as err:
-            raise TypeError(f"{who}: {arg} must be a 2-d array of numbers, "
-                            f"got {type(a).__name__}") from err
-    xp = array_namespace(a)
-    if xp.isdtype(a.dtype, ("integral", "bool")):
-        a = xp.astype(a, xp.float32)
-    elif not xp.isdtype(a.dtype, "real floating"):
-        raise TypeError(f"{who}: {arg} must hold real numbers, got dtype {a.dtype}")
-    if a.ndim != 2:
-        raise ValueError(f"{who}: {arg} must be a 2-d array (n, features), "
-                         f"got shape {tuple(a.shape)}")
-    return a
-
-
-# =====================================================================================
-# The loss
-# =====================================================================================
-class InfoNCE:
-    """Symmetric InfoNCE (CLIP's loss) over an (N, N) matrix of logits.
-
-    Row i of ``y_pred`` scores image i against every caption, column j caption j against
-    every image; the matched pair is (i, y_i), by default the diagonal (y_i = i). With
-    Z = y_pred / τ (τ = ``temperature``; ``None`` means ``y_pred`` already is the logits,
-    τ = 1) and P the matching matrix (P[i, y_i] = 1):
-
-        L = ½ (L_rows + L_cols),
-        L_rows = −(1/N) Σ_i log softmax_row(Z)[i, y_i]     (image → caption)
-        L_cols = −(1/N) Σ_j log softmax_col(Z)[y⁻¹_j, j]   (caption → image)
-
-    Both log-softmaxes subtract the row / column maximum first (stable for any logits).
-    The gradient has a neat form, each softmax minus its targets:
-
-        dL/dZ = (softmax_row(Z) + softmax_col(Z) − 2P) / (2N),    dL/dy_pred = dL/dZ / τ,
-
-    computed with each target entry p − 1 written as −Σ(other entries), which keeps full
-    float32 precision when the model is confident (p ≈ 1).
-
-    Shapes: y_pred (N, N) float; y_true ``None`` (the diagonal) or (N,) int, a permutation
-    of 0..N−1. ``loss(y_true, y_pred)`` returns a 0-d array; ``backward()`` dL/dy_pred.
-    """
-
-    name = "infonce"
-    fuses_with: str | None = None
-
-    def __init__(self, temperature: float | None = None) -> None:
-        self.temperature = None if temperature is None else _positive_float(
-            temperature, "temperature", "InfoNCE")
-        self._cache: dict[str, Any] | None = None
-
-    def __call__(self, y_true: Any, y_pred: Any) -> Any:
-        who = "InfoNCE"
-        y_pred = _float_matrix(y_pred, "y_pred", who)
-        n, m = int(y_pred.shape[0]), int(y_pred.shape[1])
-        if n != m:
-            raise ValueError(f"{who}: y_pred must be a square (N, N) matrix of image-caption "
-                             f"logits, got shape {(n, m)}")
-        if n == 0:
-            raise ValueError(f"{who}: y_pred is empty (shape {(n, m)}); expected at least one "
-                             "pair")
-        xp = array_namespace(y_pred)
-        P = self._matching(y_true, n, xp, y_pred.dtype)
-        z = y_pred if self.temperature is None else y_pred / self.temperature
-        log_rows = _log_softmax(z, axis=1)
-        log_cols = _log_softmax(z, axis=0)
-        loss = -0.5 * (xp.sum(P * log_rows) + xp.sum(P * log_cols)) / n
-        self._cache = {"rows": xp.exp(log_rows), "cols": xp.exp(log_cols), "P": P, "n": n}
-        return xp.asarray(loss)
-
-    @staticmethod
-    def _matching(y_true: Any, n: int, xp: Any, dtype: Any) -> Any:
-        """P (N, N): 1 at (i, y_i), from y_true (None: the identity)."""
-        if y_true is None:
-            return xp.eye(n, dtype=dtype)
-        if not is_array(y_true):
-            try:
-                y_true = np.asarray(y_true)
-            except Exception as err:
-                raise TypeError("InfoNCE: y_true must be None or an (N,) array of matched "
-                                f"indices, got {type(y_true).__name__}") from err
-        if array_namespace(y_true) is not xp:
-            y_true = asarray(to_numpy(y_true), xp=xp)
-        if y_true.ndim != 1 or int(y_true.shape[0]) != n:
-            raise ValueError(f"InfoNCE: y_true must be None or an ({n},) array of matched "
-                             f"indices, got shape {tuple(y_true.shape)}")
-        if xp.isdtype(y_true.dtype, "real floating"):
-            if not bool(xp.all(y_true == xp.round(y_true))):
-                raise ValueError("InfoNCE: y_true must hold whole-number indices")
-            y_true = xp.astype(y_true, xp.int64)
-        elif not xp.isdtype(y_true.dtype, "integral"):
-            raise TypeError(f"InfoNCE: y_true must hold integer indices, got dtype "
-                            f"{y_true.dtype}")
-        idx = xp.arange(n, dtype=y_true.dtype)
-        if not bool(xp.all(xp.sort(y_true) == idx)):
-            raise ValueError(f"InfoNCE: y_true must be a permutation of 0..{n - 1} (each caption "
-                             "matched to exactly one image)")
-        return xp.astype(y_true[:, None] == idx[None, :], dtype)
-
-    def backward(self) -> Any:
-        """dL/dy_pred = (softmax_row + softmax_col − 2P) / (2N τ), shape (N, N)."""
-        if self._cache is None:
-            raise RuntimeError("InfoNCE: backward called before the loss was computed; "
-                               "call loss(y_true, y_pred) first")
-        c = self._cache
-        xp = array_namespace(c["P"])
-        P = c["P"]
-        # softmax − P, with each target entry written as −(sum of the other entries of its
-        # row / column): equal since a softmax sums to 1, but p − 1 is never formed, so a
-        # confident p = 1 − 1e-9 keeps its precision in float32
-        off_r = c["rows"] * (1.0 - P)
-        off_c = c["cols"] * (1.0 - P)
-        g_rows = off_r - P * xp.sum(off_r, axis=1, keepdims=True)
-        g_cols = off_c - P * xp.sum(off_c, axis=0, keepdims=True)
-        grad = (g_rows + g_cols) / (2.0 * c["n"])
-        return grad if self.temperature is None else grad / self.temperature
-
-    def __repr__(self) -> str:
-        return f"InfoNCE(temperature={self.temperature!r})"
-
-
-def _log_softmax(z: Any, axis: int) -> Any:
-    """log softmax along ``axis``: z − max − log Σ exp(z − max).
-
-    The sum is 1 (the maximum's own term; k for k tied maxima) plus the others' terms, so
-    log Σ = log1p(k − 1 + Σ others): the others' tiny terms are not lost to rounding
-    against 1, and a confident row's small loss keeps its precision in float32.
-    """
-    xp = array_namespace(z)
-    shifted = z - xp.max(z, axis=axis, keepdims=True)
-    below = xp.astype(shifted < 0, z.dtype)
-    others = xp.sum(xp.exp(shifted) * below, axis=axis, keepdims=True)
-    n_max = xp.sum(1.0 - below, axis=axis, keepdims=True)
-    return shifted - xp.log1p(others + (n_max - 1.0))
 
 
 # =====================================================================================
@@ -287,8 +137,8 @@ class DualEncoder(Layer):
             raise ValueError(f"{who}: image_encoder and text_encoder must be different layers")
         self.image_encoder = image_encoder
         self.text_encoder = text_encoder
-        self.embed_dim = _positive_int(embed_dim, "embed_dim", who)
-        self.temperature = _positive_float(temperature, "temperature", who)
+        self.embed_dim = positive_size(embed_dim, "embed_dim", who)
+        self.temperature = positive_number(temperature, "temperature", who)
         if not isinstance(learn_temperature, bool | np.bool_):
             raise TypeError(f"{who}: learn_temperature must be True or False, "
                             f"got {learn_temperature!r}")
@@ -493,7 +343,7 @@ class DualEncoder(Layer):
         real_array(x, f"{who}: x")
         check_finite(x, f"{who}: x")
         n = int(x.shape[0])
-        step = n if batch_size is None else _positive_int(batch_size, "batch_size", who)
+        step = n if batch_size is None else positive_size(batch_size, "batch_size", who)
         parts = []
         for start in range(0, n, max(step, 1)):
             try:
@@ -553,7 +403,7 @@ class DualEncoder(Layer):
             check_finite(x[k], f"{who}: x[{k!r}]")
         if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 0:
             raise ValueError(f"{who}: epochs must be an int >= 0, got {epochs!r}")
-        batch_size = _positive_int(batch_size, "batch_size", who)
+        batch_size = positive_size(batch_size, "batch_size", who)
         if batch_size < 2:
             raise ValueError(f"{who}: batch_size must be at least 2 (a batch of one pair has "
                              "no negatives), got 1")
@@ -648,85 +498,3 @@ def _leaf_keys(encoder: Layer, leaf: Layer) -> list[str]:
         return list(leaf.params)
     own = {id(v) for v in leaf.params.values()}
     return [k for k, v in encoder.params.items() if id(v) in own]
-
-
-# =====================================================================================
-# Using the shared space
-# =====================================================================================
-def zero_shot_classify(model: DualEncoder, images: Any, class_texts: Any,
-                       vocab: Any = None) -> Any:
-    """Classify images with no labelled example: embed one text prompt per class ("a photo
-    of a circle") and give each image the class whose prompt is nearest,
-
-        ŷ_i = argmax_c  Ĩ_i · T̃_c.
-
-    ``class_texts``: the prompts' token ids (C, steps), or a list of C strings together
-    with the ``vocab`` that encodes them. Returns (N,) int64 class indices on the
-    images' backend.
-    """
-    who = "zero_shot_classify"
-    if not isinstance(model, DualEncoder):
-        raise TypeError(f"{who}: model must be a DualEncoder, got {type(model).__name__}")
-    if isinstance(class_texts, str):
-        raise TypeError(f"{who}: class_texts must be a list of prompts (one per class), "
-                        "got a single str")
-    if isinstance(class_texts, list | tuple) and class_texts and \
-            all(isinstance(t, str) for t in class_texts):
-        if vocab is None or not callable(getattr(vocab, "encode", None)):
-            raise TypeError(f"{who}: class_texts are strings, so pass vocab= (the Vocabulary "
-                            "that encoded the training captions)")
-        class_texts = vocab.encode(list(class_texts))
-    if not is_array(class_texts) or class_texts.ndim < 1 or int(class_texts.shape[0]) < 1:
-        raise ValueError(f"{who}: class_texts must hold at least one prompt, got "
-                         f"{class_texts!r}")
-    try:
-        img = model.encode_image(images)
-    except (ValueError, TypeError) as err:
-        raise prefixed(err, f"{who}: images") from err
-    try:
-        txt = model.encode_text(class_texts)
-    except (ValueError, TypeError) as err:
-        raise prefixed(err, f"{who}: class_texts") from err
-    xp = array_namespace(img)
-    return xp.astype(xp.argmax(img @ xp.matrix_transpose(txt), axis=1), xp.int64)
-
-
-def recall_at_k(query_emb: Any, target_emb: Any, k: int = 1) -> float:
-    """Fraction of queries whose own partner is among the k targets most similar to it.
-
-    Row i of ``query_emb`` (N, E) belongs with row i of ``target_emb`` (N, E); similarity
-    is the cosine. Query i's partner ranks r_i = #{j ≠ i : sim(i, j) > sim(i, i)}; targets
-    that tie with the partner (within 1e-6, e.g. duplicate captions) are ordered at random,
-    and the recall counts the expected hit,
-
-        recall@k = (1/N) Σ_i clip((k − r_i) / (e_i + 1), 0, 1),   e_i = #ties,
-
-    so duplicates neither inflate nor deflate it. Chance level is k/N.
-    """
-    who = "recall_at_k"
-    q = _float_matrix(query_emb, "query_emb", who)
-    t = _float_matrix(target_emb, "target_emb", who)
-    if tuple(q.shape) != tuple(t.shape):
-        raise ValueError(f"{who}: query_emb and target_emb must have the same shape (N, E), "
-                         f"row i matching row i; got {tuple(q.shape)} and {tuple(t.shape)}")
-    n = int(q.shape[0])
-    if n == 0:
-        raise ValueError(f"{who}: the embeddings are empty")
-    k = _positive_int(k, "k", who)
-    if k > n:
-        raise ValueError(f"{who}: k must be at most the number of candidates ({n}), got {k}; "
-                         f"with k >= {n} every partner is found and the recall is 1.0")
-    if array_namespace(t) is not array_namespace(q):
-        t = asarray(to_numpy(t), xp=array_namespace(q))
-    xp = array_namespace(q)
-    if not bool(xp.all(xp.isfinite(q))) or not bool(xp.all(xp.isfinite(t))):
-        raise ValueError(f"{who}: the embeddings contain NaN or inf")
-    qn = q / xp.sqrt(xp.sum(q * q, axis=1, keepdims=True) + 1e-12)
-    tn = t / xp.sqrt(xp.sum(t * t, axis=1, keepdims=True) + 1e-12)
-    sim = qn @ xp.matrix_transpose(tn)                               # (N, N)
-    own = xp.reshape(xp.sum(qn * tn, axis=1), (n, 1))                # sim(i, i)
-    others = xp.astype(1 - xp.eye(n, dtype=xp.int64), sim.dtype)
-    better = xp.sum(xp.astype(sim > own + 1e-6, sim.dtype) * others, axis=1)
-    ties = xp.sum(xp.astype(xp.abs(sim - own) <= 1e-6, sim.dtype) * others, axis=1)
-    hit = xp.clip((k - better) / (ties + 1.0), min=0.0, max=1.0)
-    return float(to_numpy(xp.mean(hit)))

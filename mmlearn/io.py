@@ -35,8 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn._layer import Layer
+from mmlearn._validation import dtype_name
 from mmlearn.backend import asarray, to_numpy
+from mmlearn.nn.layer import Layer
 
 __all__ = ["load_weights", "save_weights", "weight_entries"]
 
@@ -52,10 +53,6 @@ def weight_entries(obj: Any, who: str = "weight_entries") -> list[tuple[str, str
     if isinstance(obj, Layer):
         return [(f"{obj.name}/{name}", name, obj, name) for name in obj.params]
     raise TypeError(f"{who}: expected a model or a layer, got {type(obj).__name__}")
-
-
-def _dtype_name(a: Any) -> str:
-    return getattr(a.dtype, "name", None) or str(a.dtype).rsplit(".", 1)[-1]
 
 
 def _label(obj: Any) -> str:
@@ -146,6 +143,35 @@ def load_weights(obj: Any, path: str | os.PathLike) -> None:
     than the model's (float16 for a float32 model) are converted with a ``UserWarning``.
     """
     who = "load_weights"
+    path = _weights_file(path, who)
+    entries = weight_entries(obj, who)
+    if not entries:
+        raise ValueError(f"{who}: {_label(obj)} has no weights yet; build it first (give the "
+                         "first layer input_shape, call build, or fit) so the shapes are known")
+    data = _read(path, who)
+    by_slot = _file_key_by_slot(data, path, who)
+    problems, lower = _mismatches(entries, data, by_slot)
+    if problems:
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more"
+                                            if len(problems) > 3 else "")
+        raise ValueError(f"{who}: {path!r} does not match {_label(obj)} "
+                         f"({len(entries)} parameters): {shown}. Nothing was loaded.")
+    if lower:
+        warnings.warn(f"{who}: {path!r} stores {', '.join(lower[:3])}"
+                      f"{' and more' if len(lower) > 3 else ''} in less precision than the "
+                      f"model's {dtype_name(entries[0][2].params[entries[0][3]])}; the values "
+                      "were converted, but the precision lost when they were saved is not "
+                      "restored", UserWarning, stacklevel=3)
+    new = []
+    for _, slot, leaf, name in entries:
+        dtype = dtype_name(leaf.params[name])
+        new.append((leaf, name, asarray(data[by_slot[slot]], dtype=dtype, copy=True)))
+    for leaf, name, value in new:                   # all converted: now assign
+        leaf.params[name] = value
+
+
+def _weights_file(path: Any, who: str) -> str:
+    """The existing file ``path`` names (``.npz`` appended when only that exists)."""
     path = _npz_path(path, who)
     if not os.path.exists(path) and not path.endswith(".npz") and os.path.exists(path + ".npz"):
         path += ".npz"
@@ -154,12 +180,12 @@ def load_weights(obj: Any, path: str | os.PathLike) -> None:
     if os.path.isdir(path):
         raise ValueError(f"{who}: {path!r} is a directory, not an .npz weights file "
                          "(give the file's path, e.g. 'model.npz')")
-    entries = weight_entries(obj, who)
-    if not entries:
-        raise ValueError(f"{who}: {_label(obj)} has no weights yet; build it first (give the "
-                         "first layer input_shape, call build, or fit) so the shapes are known")
-    data = _read(path, who)
+    return path
 
+
+def _file_key_by_slot(data: dict[str, np.ndarray], path: str, who: str) -> dict[str, str]:
+    """{model slot: key of its array in the file}, from the file's bookkeeping arrays
+    (popped from ``data``), or key for key in a plain ``.npz``."""
     keys = data.pop(_KEYS, None)
     slots = data.pop(_SLOTS, None)
     if keys is not None and slots is not None and keys.shape == slots.shape:
@@ -172,10 +198,16 @@ def load_weights(obj: Any, path: str | os.PathLike) -> None:
     if missing_in_file:
         raise ValueError(f"{who}: {path!r} is damaged: its index lists {missing_in_file[0]!r} "
                          "but the array is absent")
+    return by_slot
 
+
+def _mismatches(entries: list[tuple[str, str, Any, str]], data: dict[str, np.ndarray],
+                by_slot: dict[str, str]) -> tuple[list[str], list[str]]:
+    """What keeps the file from loading (missing, wrong shape or dtype, NaN, extra), and
+    the parameters stored in less precision than the model computes in."""
     model_slots = {slot for _, slot, _, _ in entries}
     problems: list[str] = []
-    lower: list[str] = []          # stored in less precision than the model computes in
+    lower: list[str] = []
     for key, slot, leaf, name in entries:
         if slot not in by_slot:
             problems.append(f"layer {leaf.name!r} parameter {name!r} ({key}) is not in the file")
@@ -192,29 +224,10 @@ def load_weights(obj: Any, path: str | os.PathLike) -> None:
         elif not np.all(np.isfinite(arr)):
             problems.append(f"layer {leaf.name!r} parameter {name!r} ({key}) holds NaN or inf "
                             "in the file")
-        else:
-            want_dtype = np.dtype(_dtype_name(leaf.params[name]))
-            if arr.dtype.itemsize < want_dtype.itemsize:
-                lower.append(f"layer {leaf.name!r} parameter {name!r} ({arr.dtype})")
+        elif arr.dtype.itemsize < np.dtype(dtype_name(leaf.params[name])).itemsize:
+            lower.append(f"layer {leaf.name!r} parameter {name!r} ({arr.dtype})")
     extra = [by_slot[s] for s in by_slot if s not in model_slots]
     if extra:
         problems.append(f"the file has {len(extra)} parameter(s) the model lacks, e.g. "
                         f"{extra[0]!r}")
-    if problems:
-        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more"
-                                            if len(problems) > 3 else "")
-        raise ValueError(f"{who}: {path!r} does not match {_label(obj)} "
-                         f"({len(entries)} parameters): {shown}. Nothing was loaded.")
-
-    if lower:
-        warnings.warn(f"{who}: {path!r} stores {', '.join(lower[:3])}"
-                      f"{' and more' if len(lower) > 3 else ''} in less precision than the "
-                      f"model's {_dtype_name(entries[0][2].params[entries[0][3]])}; the values "
-                      "were converted, but the precision lost when they were saved is not "
-                      "restored", UserWarning, stacklevel=3)
-    new = []
-    for _, slot, leaf, name in entries:
-        dtype = _dtype_name(leaf.params[name])
-        new.append((leaf, name, asarray(data[by_slot[slot]], dtype=dtype, copy=True)))
-    for leaf, name, value in new:                   # all converted: now assign
-        leaf.params[name] = value
+    return problems, lower

@@ -36,17 +36,19 @@ from typing import Any
 import numpy as np
 
 from mmlearn import losses as _losses
+from mmlearn import metrics as _metrics
 from mmlearn import optimizers as _optimizers
-from mmlearn._layer import Layer, unique_name
 from mmlearn._validation import (
     as_float_array,
     as_int_labels,
     check_int,
     checked_weights,
     did_you_mean,
+    dtype_name,
     lookup,
     prefixed,
     shape_str,
+    size,
 )
 from mmlearn.backend import array_namespace, asarray, get_backend, get_namespace, rng, to_numpy
 from mmlearn.callbacks import (
@@ -58,6 +60,7 @@ from mmlearn.callbacks import (
     _CallbackList,
     _ProgbarLogger,
 )
+from mmlearn.nn.layer import Layer, snake_case, unique_name
 
 __all__ = [
     "Callback", "EarlyStopping", "History", "Model", "MultimodalModel", "ProgressBar",
@@ -66,63 +69,8 @@ __all__ = [
 
 
 # =============================================================================
-# Metrics
-# =============================================================================
-_METRICS = {
-    "accuracy": "accuracy", "acc": "accuracy",
-    "binary_accuracy": "binary_accuracy",
-    "categorical_accuracy": "categorical_accuracy",
-    "sparse_categorical_accuracy": "sparse_categorical_accuracy",
-    "mse": "mse", "mean_squared_error": "mse",
-    "mae": "mae", "mean_absolute_error": "mae",
-}
-
-
-def _sparse_categorical_accuracy(y: Any, p: Any) -> Any:
-    """mean(argmax(ŷ) == y): y integer labels (batch,), ŷ (batch, classes)."""
-    xp = array_namespace(p)
-    return xp.mean(xp.astype(xp.argmax(p, axis=-1) == y, p.dtype))
-
-
-def _categorical_accuracy(y: Any, p: Any) -> Any:
-    """mean(argmax(ŷ) == argmax(y)): one-hot (or soft) targets."""
-    xp = array_namespace(p)
-    return xp.mean(xp.astype(xp.argmax(p, axis=-1) == xp.argmax(y, axis=-1), p.dtype))
-
-
-def _binary_accuracy(y: Any, p: Any) -> Any:
-    """mean((ŷ > 0.5) == y): targets 0/1, one probability per output."""
-    xp = array_namespace(p)
-    return xp.mean(xp.astype(xp.astype(p > 0.5, p.dtype) == y, p.dtype))
-
-
-def _mse(y: Any, p: Any) -> Any:
-    xp = array_namespace(p)
-    d = p - y
-    return xp.mean(d * d)
-
-
-def _mae(y: Any, p: Any) -> Any:
-    xp = array_namespace(p)
-    return xp.mean(xp.abs(p - y))
-
-
-_METRIC_FUNCTIONS: dict[str, Callable[[Any, Any], Any]] = {
-    "sparse_categorical_accuracy": _sparse_categorical_accuracy,
-    "categorical_accuracy": _categorical_accuracy,
-    "binary_accuracy": _binary_accuracy,
-    "mse": _mse,
-    "mae": _mae,
-}
-
-
-# =============================================================================
 # Helpers
 # =============================================================================
-def _snake(name: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
-
-
 def _check_verbose(verbose: Any, who: str) -> int:
     if verbose == "auto":
         return 1
@@ -141,12 +89,8 @@ def _flatten(layer: Layer, parent_trainable: bool = True) -> list[tuple[Layer, b
     return [(layer, trainable)]
 
 
-def _size(a: Any) -> int:
-    return math.prod(int(d) for d in a.shape)
-
-
 def _num_params(layer: Layer) -> int:
-    return sum(_size(p) for p in layer.params.values())
+    return sum(size(p) for p in layer.params.values())
 
 
 def _itemsize(a: Any) -> int:
@@ -155,10 +99,6 @@ def _itemsize(a: Any) -> int:
         return xp.finfo(a.dtype).bits // 8
     except (TypeError, ValueError):
         return xp.iinfo(a.dtype).bits // 8
-
-
-def _dtype_name(a: Any) -> str:
-    return getattr(a.dtype, "name", None) or str(a.dtype).rsplit(".", 1)[-1]
 
 
 def _run_chain(leaves: Sequence[Layer], start: int, grad: Any, fused: bool) -> Any:
@@ -298,7 +238,7 @@ class Model(Layer):
         # Layer.__init__ is not called: params/grads/trainable/built are views of the parts.
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{type(self).__name__}: name must be a str, got {name!r}")
-        self.name = name or unique_name(_snake(type(self).__name__))
+        self.name = name or unique_name(snake_case(type(self).__name__))
         self._trainable = True
         self.optimizer: _optimizers.Optimizer | None = None
         self.loss: Any = None
@@ -359,7 +299,7 @@ class Model(Layer):
         total = trainable = nbytes = 0
         for leaf, train in self._leaves():
             for p in leaf.params.values():
-                n = _size(p)
+                n = size(p)
                 total += n
                 trainable += n if train else 0
                 nbytes += n * _itemsize(p)
@@ -396,7 +336,7 @@ class Model(Layer):
 
     def _param_dtype(self) -> str | None:
         param = self._first_param()
-        return None if param is None else _dtype_name(param)
+        return None if param is None else dtype_name(param)
 
     def _first_param(self) -> Any:
         for leaf, _ in self._leaves():
@@ -418,7 +358,7 @@ class Model(Layer):
                 f"data came on {get_backend()!r}; call mm.set_backend(...) before building the "
                 "model (or rebuild it and set_weights) so both live on one backend")
         want = self._param_dtype() or "float32"
-        if _dtype_name(x) != want and xp.isdtype(x.dtype, "real floating"):
+        if dtype_name(x) != want and xp.isdtype(x.dtype, "real floating"):
             x = xp.astype(x, getattr(xp, want))
         return x
 
@@ -445,7 +385,7 @@ class Model(Layer):
         specs: list[tuple[str, Any]] = []
         for m in metrics:
             if isinstance(m, str):
-                specs.append((m.lower(), lookup(m, _METRICS, "metric")))
+                specs.append((m.lower(), lookup(m, _metrics.ALIASES, "metric")))
             elif callable(m):
                 specs.append((getattr(m, "__name__", type(m).__name__), m))
             else:
@@ -471,8 +411,7 @@ class Model(Layer):
                                "loss='sparse_categorical_crossentropy', metrics=['accuracy'])")
 
     def _is_sparse_loss(self) -> bool:
-        return "sparse" in str(getattr(self.loss, "name", "")) \
-            or "sparse" in type(self.loss).__name__.lower()
+        return getattr(self.loss, "target", "values") == "labels"
 
     # -- data in ------------------------------------------------------------------
     def _prepare_x(self, x: Any, arg: str, allow_missing: bool = False) -> Any:
@@ -540,7 +479,7 @@ class Model(Layer):
                     kind = "binary_accuracy"
                 else:
                     kind = "categorical_accuracy"
-            resolved.append((name, _METRIC_FUNCTIONS[kind]))
+            resolved.append((name, _metrics.FUNCTIONS[kind]))
         return resolved
 
     # -- training -----------------------------------------------------------------

@@ -13,9 +13,9 @@
 * A widget class (an ipywidgets box) shows its ``__init__`` signature: traitlets'
   ``HasDescriptors.__new__(*args, **kwargs)`` would hide it. A dataclass field with a
   ``default_factory`` shows the value it makes (``{}``), not ``<factory>``.
-* A class whose base lives in a private module or is private itself (``mmlearn._layer.Layer``,
-  ``mmlearn.fusion._Fusion``) shows the public name of the first public base
-  (``mmlearn.layers.Layer``), the one the reference documents.
+* A class whose base is documented under another name or is private itself
+  (``mmlearn.nn.layer.Layer``, ``mmlearn.fusion._Fusion``) shows the name the reference
+  documents (``mmlearn.layers.Layer``).
 """
 
 from __future__ import annotations
@@ -181,9 +181,9 @@ def class_signature(app, what, name, obj, options, signature, return_annotation)
                                unqualified_typehints=short), None
 
 
-# Classes defined in a private module, by the public name the reference documents them under.
+# Classes documented under another name than their home's, by the name the reference uses.
 PUBLIC_NAMES = {
-    "mmlearn._layer.Layer": "mmlearn.layers.Layer",
+    "mmlearn.nn.layer.Layer": "mmlearn.layers.Layer",
     "mmlearn.widgets._common.Feedback": "mmlearn.widgets.Feedback",
 }
 

@@ -14,8 +14,8 @@ from mmlearn import contrastive as C
 from mmlearn import data as D
 from mmlearn import gradcheck
 from mmlearn import layers as L
-from mmlearn._layer import Layer
 from mmlearn.backend import array_namespace, asarray, to_numpy
+from mmlearn.nn.layer import Layer
 
 TOL = 1e-6
 

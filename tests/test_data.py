@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import mmlearn as mm
 from mmlearn import data as D
 from mmlearn.backend import array_namespace, to_numpy
+from mmlearn.data import _generate, captions, recommendation, sentiment
 
 GENERATORS = {
     "shapes_with_captions": {},
@@ -111,7 +112,7 @@ def test_shapes_with_captions_layout_and_meaning():
         assert col in words                       # the caption names the colour ...
         assert shp not in words                   # ... never the shape
         assert "<unk>" not in words
-    assert not (set(w for t in texts for w in t.split()) & set(D.SHAPES))
+    assert not (set(w for t in texts for w in t.split()) & set(_generate.SHAPES))
 
 
 def test_shapes_images_show_shape_and_size_but_not_colour():
@@ -191,7 +192,7 @@ def test_reviews_layout_and_meaning():
     assert texts == ds.extras["texts"]
     assert not any("<unk>" in t for t in texts)
     np.testing.assert_allclose(np.bincount(case) / 1000, [0.3, 0.35, 0.35], atol=0.05)
-    pos, neg = set(D._POSITIVE), set(D._NEGATIVE)
+    pos, neg = set(sentiment._POSITIVE), set(sentiment._NEGATIVE)
     for t, s, c, ng in zip(texts, y, case, negated, strict=True):
         words = set(t.split())
         if c == 1:                                     # ambiguous text: no sentiment word
@@ -240,7 +241,8 @@ def test_users_items_layout_and_meaning():
     # the text tells the topic: its words come from that topic's list
     for row, t in enumerate(ds.vocab.decode(ds.extras["item_texts"])):
         words = set(t.split())
-        assert len(words & set(D._TOPIC_WORDS[ds.extras["topic_names"][topic[row]]])) == 3
+        topic_words = recommendation._TOPIC_WORDS[ds.extras["topic_names"][topic[row]]]
+        assert len(words & set(topic_words)) == 3
     rating = D.users_items(n_users=30, n_items=20, n_interactions=400, seed=0,
                            target="rating")
     r = _np(rating.y)
@@ -264,23 +266,23 @@ def test_image_caption_pairs_layout_and_meaning():
     ds = D.image_caption_pairs(n=500, seed=0)
     _check_common(ds, 500, ["image", "text"])
     assert tuple(ds.x["image"].shape) == (500, 256) and tuple(ds.x["text"].shape) == (500, 10)
-    assert ds.class_names == list(D.SHAPES)
+    assert ds.class_names == list(_generate.SHAPES)
     _check_balanced(ds.y, 4)
     texts = ds.vocab.decode(ds.x["text"])
     assert texts == ds.extras["captions"]
-    places = list(D._PLACES)
+    places = list(captions._PLACES)
     for t, label, place, size in zip(texts, _np(ds.y), ds.extras["place"], ds.extras["size"],
                                      strict=True):
-        assert D.SHAPES[label] in t.split()
+        assert _generate.SHAPES[label] in t.split()
         assert t.endswith(places[place])
-        assert D._SIZES[size] in t.split()
+        assert _generate.SIZES[size] in t.split()
     assert ds.vocab.decode(ds.extras["class_texts"]) == ds.extras["class_prompts"]
     clean = D.image_caption_pairs(n=200, seed=1, noise=0.0, flatten=False)
     img = _np(clean.x["image"])
     ys, xs = np.mgrid[0:16, 0:16]
     cy = (img * ys).sum(axis=(1, 2)) / img.sum(axis=(1, 2))
     cx = (img * xs).sum(axis=(1, 2)) / img.sum(axis=(1, 2))
-    for p, (fy, fx) in enumerate(D._PLACES.values()):
+    for p, (fy, fx) in enumerate(captions._PLACES.values()):
         sel = clean.extras["place"] == p
         assert np.all(np.abs(cy[sel] - fy * 15) < 2.5) and np.all(np.abs(cx[sel] - fx * 15) < 2.5)
 

@@ -40,7 +40,8 @@ def test_relative_error_by_hand():
     assert relative_error(np.array([0.0]), np.array([2.0])) == 1.0
 
 
-finite = st.floats(-1e3, 1e3, allow_nan=False)
+# Subnormals are left out: c * 5e-324 rounds to 0, and scale invariance cannot hold there.
+finite = st.floats(-1e3, 1e3, allow_nan=False, allow_subnormal=False)
 
 
 @settings(max_examples=50, deadline=None)

@@ -540,7 +540,7 @@ def test_text_encoder_stack_gradcheck(backend):
 
 def test_layers_module_exports():
     assert layers.Layer is mm.layers.Layer
-    from mmlearn._layer import Layer
+    from mmlearn.nn.layer import Layer
     assert layers.Layer is Layer
     for name in ["Dense", "Activation", "Dropout", "Flatten", "Embedding", "LayerNorm",
                  "GlobalAveragePooling1D"]:

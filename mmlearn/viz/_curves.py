@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn.viz import _axes, _host
+from mmlearn.viz._common import _axes, _host
 
 __all__ = ["plot_learning_curve", "plot_time_vs_flops"]
 

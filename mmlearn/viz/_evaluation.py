@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn.viz import _common
+
 __all__ = [
     "plot_confusion_matrix",
     "plot_image_grid",
@@ -27,13 +29,6 @@ __all__ = [
 
 # the gid of the chance diagonal, so that several ROC curves on one Axes draw it once
 _CHANCE_GID = "roc-chance"
-
-
-def _viz():
-    # imported late: mmlearn.viz imports this module at its end
-    from mmlearn import viz
-
-    return viz
 
 
 def _names(names: Any, n: int, arg: str, func: str) -> list[str]:
@@ -51,7 +46,7 @@ def _grid(axes: Any, nrows: int, ncols: int, func: str, width: float,
           height: float) -> np.ndarray:
     """``axes`` as an (nrows, ncols) array of Axes; a new figure of that grid when None."""
     if axes is None:
-        plt = _viz()._pyplot()
+        plt = _common._pyplot()
         _, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows),
                                squeeze=False)
     grid = np.asarray(axes, dtype=object)
@@ -59,13 +54,13 @@ def _grid(axes: Any, nrows: int, ncols: int, func: str, width: float,
         raise ValueError(f"{func}: need {nrows} x {ncols} Axes, got {grid.size}")
     grid = grid.reshape(nrows, ncols)
     for ax in grid.ravel():
-        _viz()._axes(ax, func)
+        _common._axes(ax, func)
     return grid
 
 
 def _images(images: Any, image_shape: Any, func: str) -> np.ndarray:
     """Images (n, H*W) or (n, H, W) of any backend as an (n, H, W) NumPy array."""
-    pictures = _viz()._host(images, "images", func)
+    pictures = _common._host(images, "images", func)
     try:
         height, width = (int(v) for v in image_shape)
     except (TypeError, ValueError) as err:
@@ -90,9 +85,8 @@ def roc_curve(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
     (0, 0) and end at (1, 1). Tied scores move the curve diagonally, so the area under it
     (``np.trapezoid(tpr, fpr)``) is the AUC with ties counted one half.
     """
-    viz = _viz()
-    s = viz._host(scores, "scores", "roc_curve").reshape(-1)
-    y = viz._labels(y_true, s.size, "roc_curve", "y_true", "scores")
+    s = _common._host(scores, "scores", "roc_curve").reshape(-1)
+    y = _common._labels(y_true, s.size, "roc_curve", "y_true", "scores")
     if not np.isin(y, (0, 1)).all():
         raise ValueError("roc_curve: y_true must hold 0 and 1 only")
     positives = int(y.sum())
@@ -120,9 +114,8 @@ def plot_roc(y_true: Any, scores: Any, ax: Any = None, *, label: str | None = No
     random ranking (AUC 0.5) is drawn dashed, once per Axes however many curves share it.
     Returns the Axes.
     """
-    viz = _viz()
     fpr, tpr = roc_curve(y_true, scores)
-    ax = viz._axes(ax, "plot_roc")
+    ax = _common._axes(ax, "plot_roc")
     text = label or ""
     if show_auc:
         area = float(np.trapezoid(tpr, fpr))
@@ -160,8 +153,7 @@ def plot_confusion_matrix(counts: Any, class_names: Sequence[str] | None = None,
     (rows true, columns predicted). ``class_names`` (K,) label both axes. Zero cells stay
     blank unless ``show_zeros``, so the mistakes stand out. Returns the Axes.
     """
-    viz = _viz()
-    table = viz._host(counts, "counts", "plot_confusion_matrix")
+    table = _common._host(counts, "counts", "plot_confusion_matrix")
     if table.ndim != 2 or table.shape[0] != table.shape[1] or table.shape[0] == 0:
         raise ValueError(f"plot_confusion_matrix: counts must have shape (K, K), "
                          f"got {table.shape}")
@@ -169,7 +161,7 @@ def plot_confusion_matrix(counts: Any, class_names: Sequence[str] | None = None,
         raise ValueError("plot_confusion_matrix: counts must be >= 0")
     k = table.shape[0]
     names = _names(class_names, k, "class_names", "plot_confusion_matrix")
-    ax = viz._axes(ax, "plot_confusion_matrix")
+    ax = _common._axes(ax, "plot_confusion_matrix")
     ax.imshow(table, cmap=cmap, vmin=0)
     dark = table.max() / 2
     for i in range(k):
@@ -209,40 +201,20 @@ def plot_seed_spread(scores: Mapping[str, Any], ax: Any = None, *,
     ``references`` maps a label to a value drawn as a dashed horizontal line (an expected
     ceiling, chance), in ``reference_colors`` (grey by default). Returns the Axes.
     """
-    viz = _viz()
     if not isinstance(scores, Mapping) or not scores:
         raise TypeError("plot_seed_spread: scores must be a non-empty dict "
                         "{model name: scores over seeds}")
-    table = {}
-    for name, values in scores.items():
-        array = viz._host(values, f"scores[{name!r}]", "plot_seed_spread")
-        table[str(name)] = array[:, None] if array.ndim == 1 else array
-        if table[str(name)].ndim != 2 or table[str(name)].size == 0:
-            raise ValueError(f"plot_seed_spread: scores[{name!r}] must have shape (S,) or "
-                             f"(S, G), got {array.shape}")
-    n_groups = {a.shape[1] for a in table.values()}
-    if len(n_groups) != 1:
-        raise ValueError(f"plot_seed_spread: every model needs the same number of groups, "
-                         f"got {sorted(n_groups)}")
-    n_groups = n_groups.pop()
+    table, n_groups = _score_table(scores)
     grouped = groups is not None or n_groups > 1
     if grouped:
         group_names = _names(groups, n_groups, "groups", "plot_seed_spread")
-    ax = viz._axes(ax, "plot_seed_spread")
+    ax = _common._axes(ax, "plot_seed_spread")
 
     n_models = len(table)
     step = 0.8 / n_models if grouped else 1.0      # room of one model within a group
     for m, (name, array) in enumerate(table.items()):
-        color = f"C{m}"
         centre = (np.arange(n_groups) - 0.4 + step * (m + 0.5)) if grouped else np.array([m])
-        # the seeds spread a little sideways, so that equal scores stay visible
-        jitter = np.linspace(-0.25, 0.25, array.shape[0]) * step * 0.6
-        for g in range(n_groups):
-            column = array[:, g]
-            ax.plot(centre[g] + jitter, column, "o", color=color, alpha=0.5, markersize=4)
-            ax.plot([centre[g]] * 2, [column.min(), column.max()], color=color, linewidth=1.5)
-            ax.plot(centre[g], column.mean(), "_", color=color, markersize=22 * step,
-                    markeredgewidth=2.5, label=name if grouped and g == 0 else None)
+        _draw_spread(ax, array, centre, step, f"C{m}", name if grouped else None)
     for r, (label, value) in enumerate((references or {}).items()):
         colors = reference_colors or []
         ax.axhline(float(value), linestyle="--", linewidth=1.2,
@@ -261,6 +233,36 @@ def plot_seed_spread(scores: Mapping[str, Any], ax: Any = None, *,
     if title is not None:
         ax.set_title(title)
     return ax
+
+
+def _score_table(scores: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], int]:
+    """Each model's scores as (S, G) host arrays, and the number of groups G they share."""
+    table = {}
+    for name, values in scores.items():
+        array = _common._host(values, f"scores[{name!r}]", "plot_seed_spread")
+        table[str(name)] = array[:, None] if array.ndim == 1 else array
+        if table[str(name)].ndim != 2 or table[str(name)].size == 0:
+            raise ValueError(f"plot_seed_spread: scores[{name!r}] must have shape (S,) or "
+                             f"(S, G), got {array.shape}")
+    n_groups = {a.shape[1] for a in table.values()}
+    if len(n_groups) != 1:
+        raise ValueError(f"plot_seed_spread: every model needs the same number of groups, "
+                         f"got {sorted(n_groups)}")
+    return table, n_groups.pop()
+
+
+def _draw_spread(ax: Any, array: np.ndarray, centre: np.ndarray, step: float, color: str,
+                 label: str | None) -> None:
+    """One model's seeds per group: the dots, their range as a bar and their mean as a
+    tick (``label`` on the first group's tick, for the legend)."""
+    # the seeds spread a little sideways, so that equal scores stay visible
+    jitter = np.linspace(-0.25, 0.25, array.shape[0]) * step * 0.6
+    for g in range(array.shape[1]):
+        column = array[:, g]
+        ax.plot(centre[g] + jitter, column, "o", color=color, alpha=0.5, markersize=4)
+        ax.plot([centre[g]] * 2, [column.min(), column.max()], color=color, linewidth=1.5)
+        ax.plot(centre[g], column.mean(), "_", color=color, markersize=22 * step,
+                markeredgewidth=2.5, label=label if g == 0 else None)
 
 
 # ----------------------------------------------------------------------------- images
@@ -309,8 +311,7 @@ def plot_retrieval(similarity: Any, images: Any, image_shape: Sequence[int],
     in green. Each row is labelled with ``row_label`` filled with the query's caption and
     the partner's rank (1 = the top image). Returns the (len(queries), k) array of Axes.
     """
-    viz = _viz()
-    sims = viz._host(similarity, "similarity", "plot_retrieval")
+    sims = _common._host(similarity, "similarity", "plot_retrieval")
     if sims.ndim != 2 or sims.shape[0] != sims.shape[1]:
         raise ValueError(f"plot_retrieval: similarity must be square (Q, Q), got {sims.shape}")
     pictures = _images(images, image_shape, "plot_retrieval")

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn.viz import _axes, _host, _pyplot
+from mmlearn.viz._common import _axes, _host, _pyplot
 
 __all__ = ["plot_fusion_results", "plot_similarity_matrix"]
 
@@ -46,13 +46,7 @@ def plot_fusion_results(
     if not isinstance(parameters, Mapping) or set(parameters) != set(names):
         raise ValueError(f"{func}: parameters must have the same names as accuracies, "
                          f"{names}")
-    runs = []
-    for name in names:
-        values = _host(accuracies[name], f"accuracies[{name!r}]", func).reshape(-1)
-        if values.size == 0 or np.any((values < 0) | (values > 1)):
-            raise ValueError(f"{func}: accuracies[{name!r}] must be one or more numbers "
-                             f"in [0, 1], got {values}")
-        runs.append(values)
+    runs = [_accuracy_run(accuracies[name], name, func) for name in names]
     if ceiling is not None and not 0 <= float(ceiling) <= 1:
         raise ValueError(f"{func}: ceiling must be in [0, 1], got {ceiling}")
     if axes is None:
@@ -63,11 +57,7 @@ def plot_fusion_results(
     left, right = (_axes(ax, func) for ax in pair)
 
     rows = np.arange(len(names))
-    means = np.array([values.mean() for values in runs])
-    left.barh(rows, means, color="C0", alpha=0.6)
-    for row, values in zip(rows, runs, strict=True):
-        left.plot([values.min(), values.max()], [row, row], color="k", linewidth=1)
-        left.plot(values, np.full(values.shape, row), "o", color="k", markersize=3.5)
+    _draw_accuracy_bars(left, rows, runs)
     if ceiling is not None:
         left.axvline(float(ceiling), color="0.3", linestyle="--", label=ceiling_label)
         left.legend(loc="upper right", fontsize=9)
@@ -82,6 +72,24 @@ def plot_fusion_results(
         ax.invert_yaxis()                  # the first model on top, as in a table
         ax.grid(True, axis="x", alpha=0.3)
     return pair
+
+
+def _accuracy_run(values: Any, name: str, func: str) -> np.ndarray:
+    """One model's accuracies over seeds, a flat host array of numbers in [0, 1]."""
+    values = _host(values, f"accuracies[{name!r}]", func).reshape(-1)
+    if values.size == 0 or np.any((values < 0) | (values > 1)):
+        raise ValueError(f"{func}: accuracies[{name!r}] must be one or more numbers "
+                         f"in [0, 1], got {values}")
+    return values
+
+
+def _draw_accuracy_bars(ax: Any, rows: np.ndarray, runs: list[np.ndarray]) -> None:
+    """A bar at each model's mean accuracy, its seeds as dots on a line from min to max."""
+    means = np.array([values.mean() for values in runs])
+    ax.barh(rows, means, color="C0", alpha=0.6)
+    for row, values in zip(rows, runs, strict=True):
+        ax.plot([values.min(), values.max()], [row, row], color="k", linewidth=1)
+        ax.plot(values, np.full(values.shape, row), "o", color="k", markersize=3.5)
 
 
 def plot_similarity_matrix(

@@ -4,10 +4,8 @@
   flowing from left to right; :func:`plot_computational_graph` draws the graph of a
   scalar autograd engine's values (micrograd style: ``data``, ``grad``, ``_op`` and
   ``_children``), each box with its operation, value and gradient.
-* :func:`plot_loss_contours` draws a loss over two weights as contour lines, with the
-  paths an optimizer took across it.
-* :func:`plot_gradient_check` compares gradient-check errors with their threshold on a
-  logarithmic scale.
+
+The loss surfaces and gradient checks of the same chapter are drawn in ``_optimization``.
 """
 
 from __future__ import annotations
@@ -18,14 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn.viz import _axes, _host
+from mmlearn.viz._common import _axes
 
-__all__ = [
-    "plot_computational_graph",
-    "plot_gradient_check",
-    "plot_graph",
-    "plot_loss_contours",
-]
+__all__ = ["plot_computational_graph", "plot_graph"]
 
 # Box colours by the role of a node: an input (no incoming edge), an operation, the output
 # (no outgoing edge).
@@ -155,17 +148,10 @@ def plot_graph(
         raise TypeError(f"{func}: every label must be a str")
     n = len(labels)
     pairs = _check_edges(n, edges, func)
-    if kinds is None:
-        has_in = {dst for _, dst in pairs}
-        has_out = {src for src, _ in pairs}
-        kinds = ["input" if v not in has_in else "output" if v not in has_out else "op"
-                 for v in range(n)]
-    elif len(kinds) != n or any(k not in _KIND_COLOURS for k in kinds):
-        raise ValueError(f"{func}: kinds must have one entry per node, each one of "
-                         f"{list(_KIND_COLOURS)}, got {list(kinds)!r}")
+    kinds = _node_kinds(kinds, n, pairs, func)
     col, row = _layout(n, pairs, func)
     ax = _axes(ax, func)
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+    from matplotlib.patches import FancyBboxPatch
 
     width, height = 0.8, 0.8  # a box in units of one column and one row
     for v in range(n):
@@ -175,6 +161,34 @@ def plot_graph(
                                     linewidth=0.8))
         ax.text(col[v], -row[v], labels[v], ha="center", va="center", fontsize=fontsize,
                 family="monospace")
+    _draw_edges(ax, pairs, col, row, width)
+    ax.set_xlim(col.min() - 0.5, col.max() + 0.5)
+    ax.set_ylim(-row.max() - 0.5, -row.min() + 0.5)
+    ax.axis("off")
+    return ax
+
+
+def _node_kinds(kinds: Sequence[str] | None, n: int, pairs: list[tuple[int, int]],
+                func: str) -> list[str]:
+    """Each node's kind: as given, or input (no incoming edge), output (no outgoing edge)
+    or op."""
+    if kinds is None:
+        has_in = {dst for _, dst in pairs}
+        has_out = {src for src, _ in pairs}
+        return ["input" if v not in has_in else "output" if v not in has_out else "op"
+                for v in range(n)]
+    if len(kinds) != n or any(k not in _KIND_COLOURS for k in kinds):
+        raise ValueError(f"{func}: kinds must have one entry per node, each one of "
+                         f"{list(_KIND_COLOURS)}, got {list(kinds)!r}")
+    return list(kinds)
+
+
+def _draw_edges(ax: Any, pairs: list[tuple[int, int]], col: np.ndarray, row: np.ndarray,
+                width: float) -> None:
+    """One arrow per edge, from the right side of the source's box to the left of the
+    target's."""
+    from matplotlib.patches import FancyArrowPatch
+
     seen: dict[tuple[int, int], int] = {}
     for src, dst in pairs:
         # A node used twice by the same operation (d * d) gets two arrows, bent apart.
@@ -188,10 +202,6 @@ def plot_graph(
                                      connectionstyle=f"arc3,rad={bend}",
                                      arrowstyle="-|>", mutation_scale=9, color="0.35",
                                      linewidth=0.8, shrinkA=0, shrinkB=0))
-    ax.set_xlim(col.min() - 0.5, col.max() + 0.5)
-    ax.set_ylim(-row.max() - 0.5, -row.min() + 0.5)
-    ax.axis("off")
-    return ax
 
 
 def _walk(root: Any, func: str) -> list[Any]:
@@ -262,142 +272,3 @@ def plot_computational_graph(
                       f"grad {float(v.grad):.{precision}f}")
     edges = [(index[id(c)], index[id(v)]) for v in nodes for c in _children(v)]
     return plot_graph(labels, edges, ax, fontsize=fontsize)
-
-
-# ----------------------------------------------------------------------------- loss surfaces
-
-
-def plot_loss_contours(
-    w1: Any,
-    w2: Any,
-    loss: Any,
-    ax: Any = None,
-    *,
-    paths: Mapping[str, Any] | Any = None,
-    minimum: Sequence[float] | None = None,
-    levels: int | Sequence[float] = 14,
-    equal_aspect: bool = False,
-    labels: tuple[str, str] = ("$w_1$", "$w_2$"),
-) -> Any:
-    """Contour lines of a loss over a grid of two weights, with optimizer paths.
-
-    ``w1``, ``w2`` and ``loss`` have the same shape ``(G2, G1)``, as made by
-    ``np.meshgrid``. ``levels`` is a list of loss values, or a number of levels spaced
-    geometrically (a bowl's contours then stay evenly spread from the floor to the rim).
-    ``paths`` is one array of shape ``(steps + 1, 2)`` (the weights after each step) or a
-    dict from a legend label to such an array; each is drawn as dots joined by a line
-    (``ax.lines``, in order), and a path that leaves the grid runs off the picture.
-    ``minimum`` (a pair) is marked with a black cross. With ``equal_aspect`` one unit of
-    ``w1`` is as long as one of ``w2``, so a round bowl looks round. Returns the Axes.
-    """
-    func = "plot_loss_contours"
-    W1, W2, Lh = (_host(a, name, func) for a, name in ((w1, "w1"), (w2, "w2"), (loss, "loss")))
-    if W1.ndim != 2 or W1.shape != W2.shape or W1.shape != Lh.shape:
-        raise ValueError(f"{func}: w1, w2 and loss must be 2-d grids of the same shape, got "
-                         f"{W1.shape}, {W2.shape} and {Lh.shape}")
-    if isinstance(levels, int | np.integer) and not isinstance(levels, bool):
-        if levels < 1:
-            raise ValueError(f"{func}: levels must be >= 1, got {levels}")
-        positive = Lh[Lh > 0]
-        if positive.size == 0:
-            raise ValueError(f"{func}: the loss has no positive value to space levels by")
-        low = max(float(positive.min()), float(Lh.max()) * 1e-6)
-        level_values = np.geomspace(low, float(Lh.max()), int(levels) + 2)[1:-1]
-    else:
-        level_values = np.sort(_host(levels, "levels", func).ravel())
-    ax = _axes(ax, func)
-    ax.contour(W1, W2, Lh, levels=level_values, cmap="viridis", linewidths=0.8)
-
-    if paths is None:
-        paths = {}
-    elif not isinstance(paths, Mapping):
-        paths = {None: paths}
-    (x_lo, x_hi), (y_lo, y_hi) = (W1.min(), W1.max()), (W2.min(), W2.max())
-    for i, (label, path) in enumerate(paths.items()):
-        P = _host(path, "paths", func)
-        if P.ndim != 2 or P.shape[1] != 2:
-            raise ValueError(f"{func}: a path must have shape (steps + 1, 2), got {P.shape}")
-        # Points far outside the grid would only stretch the line: stop at the first one.
-        far = (np.abs(P[:, 0] - (x_lo + x_hi) / 2) > 2 * (x_hi - x_lo)) | \
-              (np.abs(P[:, 1] - (y_lo + y_hi) / 2) > 2 * (y_hi - y_lo))
-        stop = int(np.argmax(far)) + 1 if far.any() else len(P)
-        ax.plot(P[:stop, 0], P[:stop, 1], "o-", color=f"C{(3 + i) % 10}", markersize=3,
-                linewidth=1, label=label)
-    if minimum is not None:
-        m = _host(minimum, "minimum", func).ravel()
-        if m.shape != (2,):
-            raise ValueError(f"{func}: minimum must be a pair (w1, w2), got shape {m.shape}")
-        ax.plot([m[0]], [m[1]], "k+", markersize=12, markeredgewidth=1.5)
-    ax.set_xlim(x_lo, x_hi)
-    ax.set_ylim(y_lo, y_hi)
-    if equal_aspect:
-        ax.set_aspect("equal")
-    ax.set_xlabel(labels[0])
-    ax.set_ylabel(labels[1])
-    if any(label is not None for label in paths):
-        ax.legend(fontsize=8, loc="upper right")
-    return ax
-
-
-# ----------------------------------------------------------------------------- gradient checks
-
-
-def plot_gradient_check(
-    errors: Mapping[str, Mapping[str, float]],
-    ax: Any = None,
-    *,
-    threshold: float = 1e-6,
-    floor: float = 1e-17,
-) -> Any:
-    """Bars of relative errors on a log scale, with the pass/fail threshold as a line.
-
-    ``errors`` maps a comparison (the legend label, e.g. ``"backprop vs central
-    differences"``) to ``{parameter name: relative error}``. Parameters are placed on the x
-    axis in the order they first appear; at each one, the comparisons that report it stand
-    side by side, one colour per comparison (``ax.containers``, in order). An error of
-    exactly 0 cannot be drawn on a log scale and is drawn at ``floor``. The dashed line at
-    ``threshold`` (``ax.lines[0]``) separates passing gradients (below) from failing ones.
-    Returns the Axes.
-    """
-    func = "plot_gradient_check"
-    if not isinstance(errors, Mapping) or not errors:
-        raise TypeError(f"{func}: errors must be a non-empty dict {{comparison: {{name: "
-                        f"error}}}}, got {type(errors).__name__}")
-    for value in (threshold, floor):
-        if isinstance(value, bool) or not isinstance(value, int | float) or \
-                not (math.isfinite(value) and value > 0):
-            raise ValueError(f"{func}: threshold and floor must be positive numbers, got "
-                             f"{value!r}")
-    names: list[str] = []
-    for comparison, values in errors.items():
-        if not isinstance(values, Mapping):
-            raise TypeError(f"{func}: errors[{comparison!r}] must be a dict {{name: error}}, "
-                            f"got {type(values).__name__}")
-        for name, err in values.items():
-            if isinstance(err, bool) or not isinstance(err, int | float | np.floating) or \
-                    not (math.isfinite(err) and err >= 0):
-                raise ValueError(f"{func}: errors[{comparison!r}][{name!r}] must be a finite "
-                                 f"number >= 0, got {err!r}")
-            if name not in names:
-                names.append(name)
-    ax = _axes(ax, func)
-    power = math.log10(threshold)
-    shown = f"$10^{{{round(power)}}}$" if abs(power - round(power)) < 1e-9 else f"{threshold:g}"
-    ax.axhline(threshold, color="k", linestyle="--", linewidth=1, label=f"threshold {shown}")
-    for i, (comparison, values) in enumerate(errors.items()):
-        xs, heights, widths = [], [], []
-        for j, name in enumerate(names):
-            if name not in values:
-                continue
-            # the comparisons that report this parameter share its slot of width 0.8
-            present = [c for c, v in errors.items() if name in v]
-            width = 0.8 / len(present)
-            xs.append(j - 0.4 + width * (present.index(comparison) + 0.5))
-            heights.append(max(float(values[name]), floor))
-            widths.append(width)
-        ax.bar(xs, heights, width=widths, color=f"C{i}", label=comparison)
-    ax.set_yscale("log")
-    ax.set_xticks(range(len(names)), names)
-    ax.set_ylabel("relative error")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return ax

@@ -21,19 +21,15 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn.viz import _common
+
 __all__ = ["plot_hidden_remap", "plot_neuron_diagram"]
 
 # Layout of the neuron diagram, in data units of an Axes with equal aspect.
 _INPUT_X, _SUM_X, _ACT_X, _OUT_X = 1.0, 5.0, 8.0, 10.2
 _NODE_R, _SUM_R = 0.38, 0.62
 _ROW = 1.25  # vertical distance between two inputs
-
-
-def _viz():
-    # imported late: mmlearn.viz imports this module at its end
-    from mmlearn import viz
-
-    return viz
+_NODE_STYLE = dict(facecolor="white", edgecolor="k", linewidth=1.4)
 
 
 def _number(v: float) -> str:
@@ -47,11 +43,11 @@ def _neuron_parts(neuron: Any, func: str) -> tuple[np.ndarray, float, str]:
     if not hasattr(neuron, "weights") or not hasattr(neuron, "bias"):
         raise TypeError(f"{func}: neuron must have .weights and .bias (an mm.Neuron), "
                         f"got {type(neuron).__name__}")
-    weights = _viz()._host(neuron.weights, "neuron.weights", func)
+    weights = _common._host(neuron.weights, "neuron.weights", func)
     if weights.ndim != 1 or weights.size == 0:
         raise ValueError(f"{func}: neuron.weights must have shape (n,) with n >= 1, "
                          f"got {weights.shape}")
-    bias = float(_viz()._host(np.asarray(neuron.bias).reshape(()), "neuron.bias", func))
+    bias = float(_common._host(np.asarray(neuron.bias).reshape(()), "neuron.bias", func))
     activation = getattr(getattr(neuron, "activation", None), "name", "f")
     return weights, bias, str(activation)
 
@@ -93,18 +89,35 @@ def plot_neuron_diagram(
         raise ValueError(f"{func}: captions must be 5 strings (inputs, weights, sum and "
                          f"bias, activation, output), got {len(captions)}")
     text = _diagram_texts(neuron, x, func)
-    ax = _viz()._axes(ax, func)
-    from matplotlib.patches import Circle, FancyBboxPatch
-
+    ax = _common._axes(ax, func)
     n = len(text["nodes"])
     rows = np.arange(n)[::-1] * _ROW
     if text["dots"]:  # x_1 and x_2 move up, to make room for the dots before x_n
         rows = rows + np.where(np.arange(n) < n - 1, 0.5, 0.0)
     middle = (rows.max() + rows.min()) / 2
-    node = dict(facecolor="white", edgecolor="k", linewidth=1.4)
+    _draw_inputs(ax, text, rows, middle)
+    top = _draw_sum_to_output(ax, text, rows, middle)
+
+    bottom = rows.min() - 0.9
+    for cx, caption in zip((_INPUT_X, (_INPUT_X + _SUM_X) / 2, _SUM_X, _ACT_X, _OUT_X),
+                           captions, strict=True):
+        ax.text(cx, bottom, caption, ha="center", va="top", fontsize=9, color="0.35")
+    ax.set_xlim(-0.3 if text["names"] else 0.2, _OUT_X + 1.5)
+    ax.set_ylim(bottom - 0.55, top + 0.75)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def _draw_inputs(ax: Any, text: dict[str, Any], rows: np.ndarray, middle: float) -> None:
+    """The input nodes (with their names beside values), the dots before x_n, and one
+    weighted arrow from each input to the sum."""
+    from matplotlib.patches import Circle
 
     for row, label in zip(rows, text["nodes"], strict=True):
-        ax.add_patch(Circle((_INPUT_X, row), _NODE_R, **node))
+        ax.add_patch(Circle((_INPUT_X, row), _NODE_R, **_NODE_STYLE))
         ax.text(_INPUT_X, row, label, ha="center", va="center", fontsize=11)
     for row, name in zip(rows[:len(text["names"])], text["names"], strict=True):
         # x_i beside its value, when the nodes show values
@@ -119,7 +132,14 @@ def plot_neuron_diagram(
         ax.text(at[0], at[1], weight, ha="center", va="center", fontsize=11, color="C0",
                 bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none"))
 
-    ax.add_patch(Circle((_SUM_X, middle), _SUM_R, **node))
+
+def _draw_sum_to_output(ax: Any, text: dict[str, Any], rows: np.ndarray,
+                        middle: float) -> float:
+    """Σ with the bias arrow into it, the activation box, z on the arrow between them and
+    y after; returns the height of the bias label (the diagram's top)."""
+    from matplotlib.patches import Circle, FancyBboxPatch
+
+    ax.add_patch(Circle((_SUM_X, middle), _SUM_R, **_NODE_STYLE))
     ax.text(_SUM_X, middle, r"$\Sigma$", ha="center", va="center", fontsize=17)
     top = max(rows.max(), middle + 1.6)
     _arrow(ax, (_SUM_X, top), (_SUM_X, middle), 0.0, _SUM_R)
@@ -128,25 +148,14 @@ def plot_neuron_diagram(
 
     half = max(0.5, 0.08 * len(text["activation"]) + 0.25)  # the box fits the name
     ax.add_patch(FancyBboxPatch((_ACT_X - half, middle - 0.4), 2 * half, 0.8,
-                                boxstyle="round,pad=0.05", **node))
+                                boxstyle="round,pad=0.05", **_NODE_STYLE))
     ax.text(_ACT_X, middle, text["activation"], ha="center", va="center", fontsize=12)
     tail, head = _arrow(ax, (_SUM_X, middle), (_ACT_X, middle), _SUM_R, half + 0.05)
     ax.text((tail[0] + head[0]) / 2, middle + 0.12, text["z"], ha="center", va="bottom",
             fontsize=11)
     _arrow(ax, (_ACT_X, middle), (_OUT_X - 0.45, middle), half + 0.05, 0.0)
     ax.text(_OUT_X - 0.35, middle, text["y"], ha="left", va="center", fontsize=12)
-
-    bottom = rows.min() - 0.9
-    for cx, caption in zip((_INPUT_X, (_INPUT_X + _SUM_X) / 2, _SUM_X, _ACT_X, _OUT_X),
-                           captions, strict=True):
-        ax.text(cx, bottom, caption, ha="center", va="top", fontsize=9, color="0.35")
-    ax.set_xlim(-0.3 if text["names"] else 0.2, _OUT_X + 1.5)
-    ax.set_ylim(bottom - 0.55, top + 0.75)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title is not None:
-        ax.set_title(title)
-    return ax
+    return top
 
 
 def _diagram_texts(neuron: Any, x: Any, func: str) -> dict[str, Any]:
@@ -163,7 +172,7 @@ def _diagram_texts(neuron: Any, x: Any, func: str) -> dict[str, Any]:
     text = dict(nodes=symbols, names=[], dots=False, weights=[_number(v) for v in w],
                 bias=f"b = {_number(b)}", activation=activation, z="$z$", y="$y$")
     if x is not None:
-        sample = _viz()._host(x, "x", func).reshape(-1)
+        sample = _common._host(x, "x", func).reshape(-1)
         if sample.shape != w.shape:
             raise ValueError(f"{func}: x must have shape {w.shape} (one value per weight), "
                              f"got {sample.shape}")
@@ -178,14 +187,14 @@ def _diagram_texts(neuron: Any, x: Any, func: str) -> dict[str, Any]:
 
 def _pair_axes(axes: Any, func: str) -> np.ndarray:
     """``axes`` as a flat array of two Axes; a new row of two panels when None."""
-    plt = _viz()._pyplot()
+    plt = _common._pyplot()
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 4.6))
     flat = np.asarray(axes, dtype=object).reshape(-1)
     if flat.size != 2:
         raise ValueError(f"{func}: need 2 Axes (before, after), got {flat.size}")
     for ax in flat:
-        _viz()._axes(ax, func)
+        _common._axes(ax, func)
     return flat
 
 
@@ -275,32 +284,10 @@ def plot_hidden_remap(
     fraction of their span. Returns the two Axes as a 1-d array.
     """
     func = "plot_hidden_remap"
-    Xh = _viz()._host(X, "X", func)
-    Hh = _viz()._host(H, "H", func)
-    for arg, P in (("X", Xh), ("H", Hh)):
-        if P.ndim != 2 or P.shape[1] != 2 or P.shape[0] == 0:
-            raise ValueError(f"{func}: {arg} must have shape (n, 2) with n >= 1, "
-                             f"got {P.shape}")
-    if Hh.shape[0] != Xh.shape[0]:
-        raise ValueError(f"{func}: H has {Hh.shape[0]} rows but X has {Xh.shape[0]}; "
-                         "row i of H must be the hidden output of row i of X")
-    labels = _viz()._labels(y, Xh.shape[0], func)
-    if len(titles) != 2 or len(hidden_names) != 2:
-        raise ValueError(f"{func}: titles and hidden_names must hold 2 strings each")
-    if hidden is not None and len(hidden) != 2:
-        raise ValueError(f"{func}: hidden must be the 2 hidden neurons, got {len(hidden)}")
-    if isinstance(padding, bool) or not isinstance(padding, int | float) or padding < 0:
-        raise ValueError(f"{func}: padding must be a number >= 0, got {padding!r}")
+    Xh, Hh, labels = _remap_points(X, H, y, func)
+    _check_remap_options(titles, hidden_names, hidden, padding, func)
     before, after = _pair_axes(axes, func)
-    if point_names is None:
-        if Xh.shape[0] > 26:
-            raise ValueError(f"{func}: {Xh.shape[0]} points are too many to name A-Z; "
-                             "pass point_names")
-        point_names = [chr(ord("A") + i) for i in range(Xh.shape[0])]
-    if len(point_names) != Xh.shape[0]:
-        raise ValueError(f"{func}: point_names has {len(point_names)} names for "
-                         f"{Xh.shape[0]} points")
-    names = [str(name) for name in point_names]
+    names = _point_names(point_names, Xh.shape[0], func)
     located = [f"{name} (" + ", ".join(_number(v) for v in row) + ")"
                for name, row in zip(names, Xh, strict=True)]
     class_names = {c: f"class {c}" for c in np.unique(labels)}
@@ -309,37 +296,14 @@ def plot_hidden_remap(
     before.set_xlim(lo[0], hi[0])
     before.set_ylim(lo[1], hi[1])
     for j, unit in enumerate(hidden or []):
-        w, b, _ = _neuron_parts(unit, func)
-        if w.shape != (2,):
-            raise ValueError(f"{func}: hidden neuron {j} must have 2 weights, got {w.shape}")
-        segment = _line_in_box(w, b, lo, hi)
-        if segment is None:
-            continue
-        before.plot(segment[:, 0], segment[:, 1], "--", color=f"C{j + 2}", linewidth=1.5)
-        # The name sits a quarter along the visible segment; the arrow shows w's side.
-        at = segment[0] + 0.25 * (segment[1] - segment[0])
-        step = 0.12 * float(np.min(hi - lo)) * w / np.linalg.norm(w)
-        before.annotate("", xy=tuple(at + step), xytext=tuple(at),
-                        arrowprops=dict(arrowstyle="->", color=f"C{j + 2}", linewidth=1.5))
-        before.text(*(at - 0.6 * step), hidden_names[j], color=f"C{j + 2}", fontsize=12,
-                    ha="center", va="center")
+        _draw_hidden_line(before, unit, j, hidden_names[j], lo, hi, func)
     _scatter_named(before, Xh, labels, located, class_names, joiner="\n")
 
     lo, hi = _limits(Hh, padding)
     after.set_xlim(lo[0], hi[0])
     after.set_ylim(lo[1], hi[1])
     if output is not None:
-        w, b, _ = _neuron_parts(output, func)
-        if w.shape != (2,):
-            raise ValueError(f"{func}: output must have 2 weights (one per hidden neuron), "
-                             f"got {w.shape}")
-        g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
-        side = (w[0] * g0 + w[1] * g1 + b > 0).astype(float)
-        after.contourf(g0, g1, side, levels=[-0.5, 0.5, 1.5], colors=["C0", "C1"],
-                       alpha=0.25)
-        segment = _line_in_box(w, b, lo, hi)
-        if segment is not None:
-            after.plot(segment[:, 0], segment[:, 1], color="k", linewidth=1.5)
+        _draw_output_side(after, output, lo, hi, func)
     _scatter_named(after, Hh, labels, names, class_names)
 
     for ax, title, axis_names in ((before, titles[0], ("$x_1$", "$x_2$")),
@@ -350,3 +314,76 @@ def plot_hidden_remap(
         ax.set_aspect("equal")
     after.legend(loc="lower left", fontsize=9)
     return np.array([before, after], dtype=object)
+
+
+def _remap_points(X: Any, H: Any, y: Any,
+                  func: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """X (n, 2), H (n, 2) (row i the hidden output of row i of X) and y (n,), on the host."""
+    Xh = _common._host(X, "X", func)
+    Hh = _common._host(H, "H", func)
+    for arg, P in (("X", Xh), ("H", Hh)):
+        if P.ndim != 2 or P.shape[1] != 2 or P.shape[0] == 0:
+            raise ValueError(f"{func}: {arg} must have shape (n, 2) with n >= 1, "
+                             f"got {P.shape}")
+    if Hh.shape[0] != Xh.shape[0]:
+        raise ValueError(f"{func}: H has {Hh.shape[0]} rows but X has {Xh.shape[0]}; "
+                         "row i of H must be the hidden output of row i of X")
+    return Xh, Hh, _common._labels(y, Xh.shape[0], func)
+
+
+def _check_remap_options(titles: Sequence[str], hidden_names: Sequence[str],
+                         hidden: Sequence[Any] | None, padding: Any, func: str) -> None:
+    if len(titles) != 2 or len(hidden_names) != 2:
+        raise ValueError(f"{func}: titles and hidden_names must hold 2 strings each")
+    if hidden is not None and len(hidden) != 2:
+        raise ValueError(f"{func}: hidden must be the 2 hidden neurons, got {len(hidden)}")
+    if isinstance(padding, bool) or not isinstance(padding, int | float) or padding < 0:
+        raise ValueError(f"{func}: padding must be a number >= 0, got {padding!r}")
+
+
+def _point_names(point_names: Sequence[str] | None, n: int, func: str) -> list[str]:
+    """One name per point: ``point_names``, or A, B, C, ... by default."""
+    if point_names is None:
+        if n > 26:
+            raise ValueError(f"{func}: {n} points are too many to name A-Z; "
+                             "pass point_names")
+        point_names = [chr(ord("A") + i) for i in range(n)]
+    if len(point_names) != n:
+        raise ValueError(f"{func}: point_names has {len(point_names)} names for "
+                         f"{n} points")
+    return [str(name) for name in point_names]
+
+
+def _draw_hidden_line(ax: Any, unit: Any, j: int, name: str, lo: np.ndarray, hi: np.ndarray,
+                      func: str) -> None:
+    """Hidden neuron j's line w·x + b = 0, dashed, with its name and an arrow along w."""
+    w, b, _ = _neuron_parts(unit, func)
+    if w.shape != (2,):
+        raise ValueError(f"{func}: hidden neuron {j} must have 2 weights, got {w.shape}")
+    segment = _line_in_box(w, b, lo, hi)
+    if segment is None:
+        return
+    ax.plot(segment[:, 0], segment[:, 1], "--", color=f"C{j + 2}", linewidth=1.5)
+    # The name sits a quarter along the visible segment; the arrow shows w's side.
+    at = segment[0] + 0.25 * (segment[1] - segment[0])
+    step = 0.12 * float(np.min(hi - lo)) * w / np.linalg.norm(w)
+    ax.annotate("", xy=tuple(at + step), xytext=tuple(at),
+                arrowprops=dict(arrowstyle="->", color=f"C{j + 2}", linewidth=1.5))
+    ax.text(*(at - 0.6 * step), name, color=f"C{j + 2}", fontsize=12,
+            ha="center", va="center")
+
+
+def _draw_output_side(ax: Any, output: Any, lo: np.ndarray, hi: np.ndarray,
+                      func: str) -> None:
+    """The hidden plane coloured by the output neuron's class, and its line in black."""
+    w, b, _ = _neuron_parts(output, func)
+    if w.shape != (2,):
+        raise ValueError(f"{func}: output must have 2 weights (one per hidden neuron), "
+                         f"got {w.shape}")
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
+    side = (w[0] * g0 + w[1] * g1 + b > 0).astype(float)
+    ax.contourf(g0, g1, side, levels=[-0.5, 0.5, 1.5], colors=["C0", "C1"],
+                alpha=0.25)
+    segment = _line_in_box(w, b, lo, hi)
+    if segment is not None:
+        ax.plot(segment[:, 0], segment[:, 1], color="k", linewidth=1.5)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn.viz import _axes, _host, _pyplot
+from mmlearn.viz._common import _axes, _host, _pyplot
 
 __all__ = [
     "plot_curves_over_seeds",
@@ -234,25 +234,10 @@ def plot_reliability_diagram(
     the two Axes as an array.
     """
     func = "plot_reliability_diagram"
-    c = _host(confidence, "confidence", func)
-    ok = _host(correct, "correct", func)
-    if c.ndim != 1 or c.size == 0:
-        raise ValueError(f"{func}: confidence must have shape (N,) with N >= 1, "
-                         f"got {c.shape}")
-    if ok.shape != c.shape:
-        raise ValueError(f"{func}: correct has shape {ok.shape}, confidence {c.shape}")
-    if np.any((c < 0) | (c > 1)):
-        raise ValueError(f"{func}: confidences must lie in [0, 1]")
-    if not np.all((ok == 0) | (ok == 1)):
-        raise ValueError(f"{func}: correct must hold 0 and 1 only")
+    c, ok = _calibration_data(confidence, correct, func)
     if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 1:
         raise ValueError(f"{func}: n_bins must be an int >= 1, got {n_bins!r}")
-    if axes is None:
-        _, axes = _pyplot().subplots(2, 1, figsize=(5, 5.2), sharex=True,
-                                     height_ratios=[3, 1])
-    axes = np.asarray(axes, dtype=object).ravel()
-    if axes.size != 2:
-        raise ValueError(f"{func}: axes must be two Axes (upper, lower), got {axes.size}")
+    axes = _two_panels(axes, func)
     top, bottom = (_axes(a, func) for a in axes)
     bins = np.minimum((c * n_bins).astype(int), n_bins - 1)
     counts = np.bincount(bins, minlength=n_bins)
@@ -271,12 +256,45 @@ def plot_reliability_diagram(
     top.legend(fontsize=8, loc="upper left")
     if title is not None:
         top.set_title(title)
-    bottom.bar(left, counts[filled], width=1 / n_bins, align="edge", color="0.6")
-    for x, n in zip(left, counts[filled], strict=True):
-        bottom.text(x + 0.5 / n_bins, n, str(n), ha="center", va="bottom", fontsize=8)
-    bottom.set_yscale("log")
-    bottom.set_ylim(0.5, counts.max() * 8)
-    bottom.set_xlim(0, 1)
-    bottom.set_xlabel("confidence")
-    bottom.set_ylabel("samples")
+    _draw_bin_counts(bottom, left, counts, filled, n_bins)
     return axes
+
+
+def _calibration_data(confidence: Any, correct: Any, func: str) -> tuple[np.ndarray, np.ndarray]:
+    """Confidences (N,) in [0, 1] and 0/1 outcomes (N,), on the host."""
+    c = _host(confidence, "confidence", func)
+    ok = _host(correct, "correct", func)
+    if c.ndim != 1 or c.size == 0:
+        raise ValueError(f"{func}: confidence must have shape (N,) with N >= 1, "
+                         f"got {c.shape}")
+    if ok.shape != c.shape:
+        raise ValueError(f"{func}: correct has shape {ok.shape}, confidence {c.shape}")
+    if np.any((c < 0) | (c > 1)):
+        raise ValueError(f"{func}: confidences must lie in [0, 1]")
+    if not np.all((ok == 0) | (ok == 1)):
+        raise ValueError(f"{func}: correct must hold 0 and 1 only")
+    return c, ok
+
+
+def _two_panels(axes: Any, func: str) -> np.ndarray:
+    """The (upper, lower) Axes given, or a new figure's, the lower a third as high."""
+    if axes is None:
+        _, axes = _pyplot().subplots(2, 1, figsize=(5, 5.2), sharex=True,
+                                     height_ratios=[3, 1])
+    axes = np.asarray(axes, dtype=object).ravel()
+    if axes.size != 2:
+        raise ValueError(f"{func}: axes must be two Axes (upper, lower), got {axes.size}")
+    return axes
+
+
+def _draw_bin_counts(ax: Any, left: np.ndarray, counts: np.ndarray, filled: np.ndarray,
+                     n_bins: int) -> None:
+    """Samples per non-empty bin, on a log axis, each count written above its bar."""
+    ax.bar(left, counts[filled], width=1 / n_bins, align="edge", color="0.6")
+    for x, n in zip(left, counts[filled], strict=True):
+        ax.text(x + 0.5 / n_bins, n, str(n), ha="center", va="bottom", fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylim(0.5, counts.max() * 8)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("confidence")
+    ax.set_ylabel("samples")

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn.viz import _axes, _host
+from mmlearn.viz._common import _axes, _host
 
 __all__ = ["plot_adam_first_step", "plot_data_parallelism"]
 
@@ -107,25 +107,11 @@ def plot_data_parallelism(
             for n in sizes):
         raise ValueError(f"{func}: shard_sizes must be 1 to 6 positive ints, got {sizes!r}")
     ax = _axes(ax, func)
-    from matplotlib.patches import Rectangle
-
-    n_gpus, total = len(sizes), sum(sizes)
-    colors = [f"C{j}" for j in range(n_gpus)]
+    n_gpus = len(sizes)
     centres = np.arange(n_gpus) * 2.7              # one column per GPU
     span = (centres[0] - 1.25, centres[-1] + 1.25)
     width = span[1] - span[0]
-    # the batch, cut into shards whose widths are proportional to their sizes
-    ax.text(span[0], 6.55, f"one batch of N = {total} samples, cut into G = {n_gpus} shards",
-            fontsize=9, va="bottom")
-    left = span[0]
-    for j, n in enumerate(sizes):
-        w = width * n / total
-        ax.add_patch(Rectangle((left, 6.0), w, 0.45, facecolor=colors[j], alpha=0.55,
-                               edgecolor="0.25"))
-        ax.text(left + w / 2, 6.22, f"$N_{j + 1}$ = {n}", ha="center", va="center",
-                fontsize=8)
-        _arrow(ax, (left + w / 2, 5.98), (centres[j], 5.15))
-        left += w
+    _draw_shards(ax, sizes, centres, span)
     for j, x in enumerate(centres):
         _box(ax, x, 4.55, 2.3, 1.1,
              f"GPU {j + 1}: a replica\nof the model,\nforward + backward\n"
@@ -146,3 +132,26 @@ def plot_data_parallelism(
     if title is not None:
         ax.set_title(title)
     return ax
+
+
+def _draw_shards(ax: Any, sizes: list[int], centres: np.ndarray,
+                 span: tuple[float, float]) -> None:
+    """The batch on top, cut into shards as wide as their sizes, each with an arrow down to
+    its GPU's column."""
+    from matplotlib.patches import Rectangle
+
+    n_gpus, total = len(sizes), sum(sizes)
+    colors = [f"C{j}" for j in range(n_gpus)]
+    width = span[1] - span[0]
+    # the batch, cut into shards whose widths are proportional to their sizes
+    ax.text(span[0], 6.55, f"one batch of N = {total} samples, cut into G = {n_gpus} shards",
+            fontsize=9, va="bottom")
+    left = span[0]
+    for j, n in enumerate(sizes):
+        w = width * n / total
+        ax.add_patch(Rectangle((left, 6.0), w, 0.45, facecolor=colors[j], alpha=0.55,
+                               edgecolor="0.25"))
+        ax.text(left + w / 2, 6.22, f"$N_{j + 1}$ = {n}", ha="center", va="center",
+                fontsize=8)
+        _arrow(ax, (left + w / 2, 5.98), (centres[j], 5.15))
+        left += w

@@ -14,17 +14,15 @@ Playgrounds (ipywidgets boxes, each backed by a pure function you can call yours
     from mmlearn.widgets import (neuron_playground, decision_boundary_playground,
                                  modality_noise_explorer, learning_rate_explorer)
 
-The exercises' checking needs only NumPy; the playgrounds (loaded on first use) need
-ipywidgets and matplotlib. In a static HTML page a widget shows its saved state; moving
-a slider needs a running kernel (Jupyter, Voilà).
+The exercises' checking needs only NumPy; the widgets and the playgrounds import
+ipywidgets and matplotlib when they are built, so importing this package needs neither.
+In a static HTML page a widget shows its saved state; moving a slider needs a running
+kernel (Jupyter, Voilà).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
-from mmlearn.widgets import _checklist
+from mmlearn.widgets import _checklist, playgrounds
 from mmlearn.widgets._checklist import *  # noqa: F403
 from mmlearn.widgets._common import Feedback, parse_number
 from mmlearn.widgets._registry import exercise, exercise_ids
@@ -35,25 +33,8 @@ from mmlearn.widgets.exercises import (
     NumericExercise,
     Quiz,
 )
-
-_PLAYGROUNDS = (
-    "DecisionBoundaryPlayground", "LearningRateExplorer", "ModalityNoiseExplorer",
-    "NeuronPlayground", "NeuronReport", "decision_boundary_playground",
-    "gradient_descent_path", "learning_rate_explorer", "lr_verdict", "modality_accuracies",
-    "modality_noise_explorer", "neuron_playground", "neuron_report", "quadratic_loss",
-    "toy_dataset", "train_boundary_model",
-)
+from mmlearn.widgets.playgrounds import *  # noqa: F403
 
 __all__ = ["Exercise", "Feedback", "FunctionExercise", "NeuronWeightsExercise",
-           "NumericExercise", "Quiz", "exercise", "exercise_ids", "parse_number", *_PLAYGROUNDS,
-           *_checklist.__all__]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _PLAYGROUNDS:
-        return getattr(importlib.import_module("mmlearn.widgets.playgrounds"), name)
-    raise AttributeError(f"module 'mmlearn.widgets' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+           "NumericExercise", "Quiz", "exercise", "exercise_ids", "parse_number",
+           *playgrounds.__all__, *_checklist.__all__]

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mmlearn._validation import did_you_mean
+from mmlearn._names import did_you_mean
 
 
 @dataclass(frozen=True)

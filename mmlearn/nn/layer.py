@@ -23,10 +23,12 @@ import numpy as np
 from mmlearn._validation import checked_weights
 from mmlearn.backend import FLOATX, asarray, floatx, to_numpy
 
+__all__ = ["Layer"]
+
 _name_counters: defaultdict[str, itertools.count] = defaultdict(itertools.count)
 
 
-def _snake(name: str) -> str:
+def snake_case(name: str) -> str:
     return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
@@ -59,7 +61,7 @@ class Layer:
         self.grads: dict[str, Any] = {}
         self.trainable = trainable
         self.built = False
-        self.name = name or unique_name(_snake(type(self).__name__))
+        self.name = name or unique_name(snake_case(type(self).__name__))
         self.input_shape: tuple | dict | None = None
         if input_shape is not None:
             shape = _as_shape(input_shape, "input_shape")
@@ -192,3 +194,4 @@ def _shape_of_dict(x: Any) -> Any:
     if isinstance(x, dict):
         return {k: tuple(v.shape) for k, v in x.items()}
     raise TypeError(f"expected an array or a dict of arrays, got {type(x).__name__}")
+
