@@ -3,28 +3,18 @@ artists it promises, shows the numbers it was given, and refuses bad input clear
 
 from __future__ import annotations
 
-import matplotlib
+import math
 
-matplotlib.use("Agg")
+import numpy as np
+import pytest
+from _figures import plt
+from matplotlib.axes import Axes
+from matplotlib.contour import ContourSet
+from matplotlib.image import AxesImage
 
-import math  # noqa: E402
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.contour import ContourSet  # noqa: E402
-from matplotlib.image import AxesImage  # noqa: E402
-
-import mmlearn as mm  # noqa: E402
-from mmlearn import viz  # noqa: E402
-from mmlearn.backend import asarray  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+import mmlearn as mm
+from mmlearn import viz
+from mmlearn.backend import asarray
 
 
 def _ax():

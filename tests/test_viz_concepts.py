@@ -3,21 +3,11 @@ the Axes it is given, and refuses mismatched input with a message that names it.
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pytest
+from _figures import plt
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import mmlearn as mm  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+import mmlearn as mm
 
 
 def test_the_functions_are_reexported_by_viz():

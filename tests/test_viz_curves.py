@@ -4,17 +4,13 @@ array backends, and refuse bad input clearly."""
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pytest
+from _figures import plt
+from matplotlib.axes import Axes
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-
-from mmlearn import viz  # noqa: E402
-from mmlearn.backend import asarray  # noqa: E402
+from mmlearn import viz
+from mmlearn.backend import asarray
 
 SIZES = [50, 100, 200, 400]
 TEST = np.array([[0.60, 0.70, 0.80, 0.82],
@@ -24,11 +20,6 @@ TRAIN = np.array([[1.0, 0.98, 0.95, 0.90],
                   [1.0, 0.97, 0.93, 0.91],
                   [1.0, 0.99, 0.94, 0.89]])
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _ax():

@@ -3,24 +3,14 @@ numbers it was given, accepts any backend's arrays and refuses bad input clearly
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pytest
+from _figures import plt
+from matplotlib.axes import Axes
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-
-import mmlearn as mm  # noqa: E402
-from mmlearn import viz  # noqa: E402
-from mmlearn.backend import asarray  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+import mmlearn as mm
+from mmlearn import viz
+from mmlearn.backend import asarray
 
 
 def _ax():

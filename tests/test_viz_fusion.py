@@ -3,26 +3,15 @@ and the matrix of picture-caption similarities."""
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pytest
+from _figures import plt
+from matplotlib.axes import Axes
+from matplotlib.image import AxesImage
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.image import AxesImage  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-from mmlearn import viz  # noqa: E402
-from mmlearn.backend import asarray  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
+from mmlearn import viz
+from mmlearn.backend import asarray
 
 ACCURACIES = {"image only": [0.30, 0.32, 0.29], "Concat": asarray(np.array([0.92, 0.91, 0.93])),
               "Late": (0.89, 0.88, 0.90)}

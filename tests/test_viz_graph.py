@@ -4,24 +4,14 @@ they were given, and bad input is refused clearly."""
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pytest
+from _figures import plt
+from matplotlib.contour import ContourSet
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.contour import ContourSet  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
-
-import mmlearn as mm  # noqa: E402
-from mmlearn import viz  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+import mmlearn as mm
+from mmlearn import viz
 
 
 def _ax():

@@ -4,28 +4,19 @@ input space to hidden space, and both refuse bad input clearly."""
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pytest
+from _figures import plt
+from matplotlib.axes import Axes
+from matplotlib.contour import ContourSet
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.contour import ContourSet  # noqa: E402
-
-import mmlearn as mm  # noqa: E402
-from mmlearn import viz  # noqa: E402
-from mmlearn.backend import asarray  # noqa: E402
+import mmlearn as mm
+from mmlearn import viz
+from mmlearn.backend import asarray
 
 X_LOGIC = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
 Y_XOR = np.array([0, 1, 1, 0])
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _texts(ax: Axes) -> list[str]:

@@ -3,24 +3,14 @@ the emoji, a saliency map and the reliability diagram with its bin counts."""
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pytest
+from _figures import plt
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PolyCollection
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
-
-from mmlearn import viz  # noqa: E402
-from mmlearn.backend import asarray  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from mmlearn import viz
+from mmlearn.backend import asarray
 
 
 def _ax():
