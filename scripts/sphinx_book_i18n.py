@@ -1,0 +1,81 @@
+"""The book in two languages, loaded as a local extension (_config.yml: sphinx.local_extensions).
+
+The English book is the source; the Chinese edition is the same build with ``language=zh_CN``
+and the gettext catalogues under ``book/locales/`` (scripts/book_i18n.py drives both).
+
+* The API reference's docstrings are not messages to translate. They are the library's
+  ``help()`` text, one language in the code, and they change with it; the appendix's own
+  prose is translated, the signatures and docstrings under it are shown as Python prints them.
+* Every page links to the same page in the other edition (``book_languages``: the editions,
+  each with the path from one HTML root to the other's), so a reader can switch mid-chapter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+
+#: Each edition: its language code, the switch's label, and the relative path from the HTML
+#: root of *the other* edition to this one's root. English lives at the root, Chinese in zh/.
+EDITIONS = {
+    "en": {"label": "English", "root_from_other": ".."},
+    "zh_CN": {"label": "中文", "root_from_other": "zh"},
+}
+
+
+TEMPLATES = Path(__file__).resolve().parent / "book_templates"
+
+
+def _edition(language: str | None) -> str:
+    return "zh_CN" if (language or "en").lower().startswith("zh") else "en"
+
+
+def _from_docstring(node: nodes.Element) -> bool:
+    return ":docstring of " in (node.source or "")
+
+
+def keep_docstrings_untranslated(app, doctree: nodes.document) -> None:
+    """Mark what autodoc wrote (signatures, and text whose source is a docstring) as not
+    translatable."""
+    for desc in doctree.findall(addnodes.desc):
+        for node in desc.findall(nodes.Element):
+            node["translatable"] = False
+    for node in doctree.findall(nodes.Element):
+        if _from_docstring(node):
+            node["translatable"] = False
+
+
+def language_switch(app, pagename: str, templatename: str, context: dict,
+                    doctree: Any) -> None:
+    """Give the page template the link to this page in the other edition."""
+    here = _edition(app.config.language)
+    other = "en" if here == "zh_CN" else "zh_CN"
+    depth = pagename.count("/")
+    up = "../" * depth
+    target = EDITIONS[other]["root_from_other"] if here == "en" else ".."
+    href = f"{up}{target}/{pagename}.html"
+    context["book_language_switch"] = {"href": href, "label": EDITIONS[other]["label"],
+                                       "lang": "zh-CN" if other == "zh_CN" else "en"}
+    context["book_lang"] = "zh-CN" if here == "zh_CN" else "en"
+
+
+def add_switch_to_header(app, config) -> None:
+    """Put the switch first in the article header, beside the theme's own buttons."""
+    config.templates_path = [*config.templates_path, str(TEMPLATES)]
+    options = dict(config.html_theme_options or {})
+    end = options.get("article_header_end") or ["article-header-buttons.html"]
+    if isinstance(end, str):
+        end = [item.strip() for item in end.split(",") if item.strip()]
+    if "language-switch.html" not in end:
+        options["article_header_end"] = ["language-switch.html", *end]
+    config.html_theme_options = options
+
+
+def setup(app) -> dict[str, Any]:
+    app.connect("config-inited", add_switch_to_header)
+    app.connect("doctree-read", keep_docstrings_untranslated)
+    app.connect("html-page-context", language_switch)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
