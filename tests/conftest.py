@@ -31,6 +31,15 @@ def _fresh_state():
 
 
 @pytest.fixture(autouse=True)
+def _english():
+    """Every test starts and ends in English (whatever MMLEARN_LANGUAGE says), so a test that
+    switches to Chinese leaves no trace; tests/test_i18n.py checks the switching itself."""
+    mm.widgets.set_language("en")
+    yield
+    mm.widgets.set_language("en")
+
+
+@pytest.fixture(autouse=True)
 def _close_figures():
     """Figures a test drew are closed after it, so hundreds of plots do not pile up."""
     yield

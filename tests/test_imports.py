@@ -7,7 +7,7 @@ inside a function counts as much as one at the top of a file, and so does
 
 Floors, from the ground up; a module may import its own floor and the ones below:
 
-    0  backend, _validation                 where arrays live, argument checks
+    0  backend, _validation, _i18n          where arrays live, argument checks, the language
     1  nn (and its public faces layers, activations, neuron, attention, _layer)
     2  fusion
     3  losses, metrics, optimizers, io      (io: weights of any Layer as .npz)
@@ -25,7 +25,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "mmlearn"
 
 FLOORS = {
-    "_names": 0, "backend": 0, "_validation": 0,
+    "_names": 0, "backend": 0, "_validation": 0, "_i18n": 0,
     "nn": 1, "_layer": 1, "layers": 1, "activations": 1, "neuron": 1, "attention": 1,
     "fusion": 2,
     "losses": 3, "metrics": 3, "optimizers": 3, "io": 3,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -649,3 +650,107 @@ def test_learning_rate_explorer_slider():
     e.lr_slider.value = 0.1
     loss0, loss30 = 0.5 * (4 + 10), 0.5 * (4 * 0.9 ** 60 + 10 * 0.0)
     assert e.text.startswith(f"learning rate 0.1: good (loss {loss0:.3g} → {loss30:.3g} in 30")
+
+
+# ============================================================================ Chinese
+# The words come from mmlearn's catalogue (tests/test_i18n.py checks it); conftest puts every
+# test back in English.
+
+
+@pytest.fixture
+def chinese():
+    mm.widgets.set_language("zh")
+    yield
+    mm.widgets.set_language("en")
+
+
+def test_a_wrong_chapter_answer_gets_chinese_feedback_then_english_again(chinese):
+    ex = mm.widgets.exercise("ch4-weight-scaling")
+    assert ex.question == "把一个 sigmoid 神经元的 w1、w2 和 b 都加倍："
+    assert ex.check(1) == Feedback(False, "不太对：直线的方向由 w 的方向决定，加倍不改变它。")
+    assert ex.check(2).correct and ex.check(2).message.startswith("正确！z 处处加倍")
+    number = mm.widgets.exercise("ch4-boundary-distance")
+    assert number.check("5").message.startswith("5 太大了。 提示：直线上离原点最近的点")
+    assert number.check("1,5").message == "“1,5”用了逗号；小数点请写成英文句点：1.5"
+    code = mm.widgets.exercise("ch2-count-params")
+    assert code.check("def count_dense_params(sizes):\n    return 0\n").message == \
+        "count_dense_params([32, 64, 64, 10]) 返回了 0，应为 6922。"
+
+    mm.widgets.set_language("en")
+    ex = mm.widgets.exercise("ch4-weight-scaling")
+    assert ex.check(1) == Feedback(
+        False, "Not quite: the direction of w sets the line's direction, and doubling keeps it.")
+    assert mm.widgets.exercise("ch4-boundary-distance").check("5").message.startswith(
+        "5 is too high. Hint: the point of the line closest to the origin")
+
+
+def test_an_exercise_keeps_the_language_it_was_made_in():
+    ex = mm.widgets.exercise("ch4-weight-scaling")
+    mm.widgets.set_language("zh")
+    assert ex.check(1).message.startswith("Not quite: the direction of w")
+    assert mm.widgets.exercise("ch4-weight-scaling").check(1).message.startswith("不太对：")
+
+
+@pytest.mark.parametrize("exercise_id", mm.widgets.exercise_ids())
+def test_every_chapter_exercise_speaks_chinese_with_the_same_key(chinese, exercise_id):
+    zh = mm.widgets.exercise(exercise_id)
+    mm.widgets.set_language("en")
+    en = mm.widgets.exercise(exercise_id)
+    mm.widgets.set_language("zh")
+    han = re.compile(r"[\u4e00-\u9fff]")
+    assert han.search(zh.question) or zh.question == en.question == "dL/dw<sub>2</sub> = ?"
+    assert type(zh) is type(en)
+    if isinstance(zh, Quiz):
+        assert zh.answer == en.answer and len(zh.options) == len(en.options)
+        assert all(han.search(text) for text in zh.options + zh.explanations)
+        assert zh.check(zh.answer).correct and zh.check(zh.answer).message.startswith("正确！")
+        wrong = (zh.answer + 1) % len(zh.options)
+        assert zh.check(wrong).message.startswith("不太对：")
+    elif isinstance(zh, NumericExercise):
+        assert zh.answer == en.answer
+        assert zh.hint is None or han.search(zh.hint)
+        assert "太大了" in zh.check(str(2 * abs(zh.answer) + 1000)).message
+    else:
+        assert repr([c.args for c in zh.cases]) == repr([c.args for c in en.cases])
+        assert zh.check("").message.startswith("请在框中编写一个名为")
+
+
+def test_widgets_show_chinese_labels(chinese):
+    quiz = mm.widgets.exercise("ch4-weight-scaling")
+    assert quiz.widget is not None
+    quiz.choices.index = 0
+    assert quiz.check_button.description == "检查"
+    assert quiz.submit().message.startswith("不太对：")
+    number = mm.widgets.exercise("ch4-boundary-distance")
+    assert number.widget is not None and number.answer_box.placeholder == "一个数，例如 0.5"
+    noise = pg.modality_noise_explorer()
+    assert noise.text.startswith("仅图像：") and noise.image_slider.description == "图像噪声"
+    rate = pg.learning_rate_explorer(0.5)
+    assert rate.text.startswith("学习率 0.5：发散") and rate.verdict == "diverges"
+    assert rate.steps_slider.description == "步数"
+    boundary = pg.decision_boundary_playground(epochs=0)
+    assert boundary.text.startswith("训练准确率 = ")
+    assert boundary.epochs_slider.description == "轮次"
+    assert "直线" in pg.neuron_playground().labels["title"]
+
+
+def test_the_checklist_shows_chinese_and_reads_english_keys(chinese):
+    form = mm.widgets.multimodal_checklist({"pays_off": 800, "fused": 0.99, "ceiling": 0.83})
+    need = form.dropdowns["need"]
+    assert need.description == "答案是否需要不止一种模态？"
+    assert need.options[0] == ("是，每种模态都能判定另一种无法判定的情况",
+                               "yes, each modality settles cases the other cannot")
+    assert form.answers()["need"] == "yes, each modality settles cases the other cannot"
+    assert "<b>值得尝试多模态模型" in form.output.value or "<b>先用" in form.output.value
+    text = mm.widgets.recommend_multimodal({"need": "否，一种模态就包含全部信息"})
+    assert text.startswith("使用单一模态模型。\n- 一种模态就包含了所需信息")
+    assert ("- 未回答：“你有多少个各模态齐全的带标签样本？”（得到 None）；"
+            "按“少于 100 个”处理。") in text
+
+
+def test_message_overrides_are_still_checked_against_the_english_fields(chinese):
+    with pytest.raises(ValueError, match="may use only"):
+        NumericExercise("q", 1.0, messages={"too_high": "{nope} 太大"})
+    ex = NumericExercise("q", 1.0, messages={"too_high": "{value} 高了"})
+    assert ex.check("2").message == "2 高了"
+    assert parse_number("abc")[1].startswith("“abc”不是一个数")

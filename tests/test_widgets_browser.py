@@ -1,6 +1,8 @@
 """mmlearn.widgets in a real browser: Voilà serves tests/widget_notebooks/widgets_demo.ipynb on
 127.0.0.1 and headless Chromium (Playwright) moves the neuron's sliders, answers the quiz and
-types a malformed number, reading back what the kernel computed.
+types a malformed number, reading back what the kernel computed. A second Voilà, started with
+MMLEARN_LANGUAGE=zh_CN as the Chinese book's would be, serves two of chapter 4's exercises
+(a notebook written by the test), which must ask and answer in Chinese.
 
 Nothing leaves the machine: every request not to 127.0.0.1 is blocked and recorded, and the
 last test asserts there were none (Voilà's own template links Font Awesome from a CDN, so the
@@ -12,6 +14,8 @@ these tests fail, as the book's browser test does.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import os
 import re
@@ -21,7 +25,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -57,12 +63,10 @@ def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float 
                        f"{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
-def voila_url(tmp_path_factory):
-    """Voilà serving the demo notebook on a free port of 127.0.0.1; stopped with SIGTERM."""
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: `apt-get install chromium` (.ci/run does it)")
-    work = tmp_path_factory.mktemp("voila")
+@contextlib.contextmanager
+def _voila(notebook: Path, work: Path, language: str | None = None) -> Iterator[str]:
+    """Voilà serving ``notebook`` on a free port of 127.0.0.1 (its kernel speaking
+    ``language`` through MMLEARN_LANGUAGE when given); stopped with SIGTERM."""
     port = _free_port()
     env = {**os.environ,
            "JUPYTER_PATH": str(TEMPLATES),              # the offline template
@@ -71,8 +75,11 @@ def voila_url(tmp_path_factory):
            "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
            "IPYTHONDIR": str(work / "ipython"),
            "JUPYTER_PLATFORM_DIRS": "1"}
+    env.pop("MMLEARN_LANGUAGE", None)
+    if language is not None:
+        env["MMLEARN_LANGUAGE"] = language
     voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
-    cmd = [voila, str(NOTEBOOK), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+    cmd = [voila, str(notebook), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
            "--template=offline",
            # nbgrader (labs) ships JupyterLab extensions that Voilà should not load
            "--VoilaConfiguration.extension_denylist=@jupyter/nbgrader",
@@ -83,7 +90,7 @@ def voila_url(tmp_path_factory):
     log = work / "voila.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                cwd=str(NOTEBOOK.parent))
+                                cwd=str(notebook.parent))
     try:
         _wait_for_port(port, proc, log)
         yield f"http://127.0.0.1:{port}/"
@@ -97,10 +104,11 @@ def voila_url(tmp_path_factory):
                 proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="module")
-def session(voila_url):
-    """One page with the notebook rendered and its kernel running; records what went wrong."""
-    record = {"blocked": [], "failed": [], "bad_status": [], "console_errors": []}
+@contextlib.contextmanager
+def _page(browser: Any, url: str) -> Iterator[tuple[Any, dict[str, list[str]]]]:
+    """A page with the notebook rendered and its kernel running; records what went wrong."""
+    record: dict[str, list[str]] = {"blocked": [], "failed": [], "bad_status": [],
+                                    "console_errors": []}
     local = ("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:", "about:")
 
     def route(r):
@@ -110,23 +118,73 @@ def session(voila_url):
             record["blocked"].append(r.request.url)
             r.abort()
 
+    page = browser.new_page()
+    try:
+        page.set_default_timeout(TIMEOUT_MS)
+        page.route("**/*", route)
+        page.on("requestfailed", lambda r: record["failed"].append(r.url))
+        page.on("response", lambda r: r.status >= 400
+                and record["bad_status"].append(f"{r.status} {r.url}"))
+        page.on("console", lambda m: m.type == "error"
+                and record["console_errors"].append(m.text))
+        page.goto(url)
+        # the last cell's widget is there once every cell has run
+        page.locator(".mm-numeric .mm-answer input").wait_for(timeout=60_000)
+        yield page, record
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (Playwright's sync API allows one at a time)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: `apt-get install chromium` (.ci/run does it)")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            page.route("**/*", route)
-            page.on("requestfailed", lambda r: record["failed"].append(r.url))
-            page.on("response", lambda r: r.status >= 400
-                    and record["bad_status"].append(f"{r.status} {r.url}"))
-            page.on("console", lambda m: m.type == "error"
-                    and record["console_errors"].append(m.text))
-            page.goto(voila_url)
-            # the last cell's widget is there once every cell has run
-            page.locator(".mm-numeric .mm-answer input").wait_for(timeout=60_000)
-            yield page, record
+            yield chromium
         finally:
-            browser.close()
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def voila_url(tmp_path_factory):
+    """Voilà serving the demo notebook, in English."""
+    with _voila(NOTEBOOK, tmp_path_factory.mktemp("voila")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def session(browser, voila_url):
+    with _page(browser, voila_url) as opened:
+        yield opened
+
+
+def _chinese_notebook(folder: Path) -> Path:
+    """Two of the book's exercises by id (their keys and words from mmlearn), in a notebook
+    written for the test, with the demo notebook's kernel metadata."""
+    demo = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    sources = ["from mmlearn.widgets import exercise",
+               'exercise("ch4-weight-scaling")',
+               'exercise("ch4-boundary-distance")']
+    cells = [{"cell_type": "code", "execution_count": None, "id": f"cell-{i}",
+              "metadata": {}, "outputs": [], "source": source}
+             for i, source in enumerate(sources)]
+    path = folder / "widgets_zh.ipynb"
+    path.write_text(json.dumps({**demo, "cells": cells}), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def session_zh(browser, tmp_path_factory):
+    """The Chinese case: Voilà started with MMLEARN_LANGUAGE=zh_CN, as a Chinese book's server
+    would be, serving chapter 4's two exercises."""
+    work = tmp_path_factory.mktemp("voila-zh")
+    with _voila(_chinese_notebook(work), work, language="zh_CN") as url, \
+            _page(browser, url) as opened:
+        yield opened
 
 
 def _sigmoid(z: float) -> float:
@@ -208,8 +266,28 @@ def test_numeric_exercise_explains_malformed_input(session):
     expect(feedback).to_contain_text("Correct: 0.5.")
 
 
-def test_nothing_left_127_0_0_1_and_nothing_failed(session):
-    _, record = session
+def test_chinese_exercises_in_voila_give_chinese_feedback(session_zh):
+    page, _ = session_zh
+    quiz = page.locator(".mm-quiz")
+    expect(quiz).to_contain_text("把一个 sigmoid 神经元的 w1、w2 和 b 都加倍：")
+    expect(quiz.locator(".mm-check")).to_have_text("检查")
+    quiz.get_by_role("radio", name="决策边界发生旋转", exact=True).check()
+    quiz.locator(".mm-check").click()
+    expect(quiz.locator(".mm-feedback")).to_contain_text(
+        "不太对：直线的方向由 w 的方向决定，加倍不改变它。")
+    expect(quiz.locator(".mm-feedback .mm-bad")).to_have_count(1)
+
+    box = page.locator(".mm-numeric .mm-answer input")
+    expect(box).to_have_attribute("placeholder", "一个数，例如 0.5")
+    box.fill("5")
+    page.locator(".mm-numeric .mm-check").click()
+    expect(page.locator(".mm-numeric .mm-feedback")).to_contain_text(
+        "5 太大了。 提示：直线上离原点最近的点位于 w 的方向上。")
+
+
+@pytest.mark.parametrize("which", ["session", "session_zh"])
+def test_nothing_left_127_0_0_1_and_nothing_failed(which, request):
+    _, record = request.getfixturevalue(which)
     assert record["blocked"] == [], f"requests to other hosts: {record['blocked']}"
     assert record["failed"] == [], f"failed requests: {record['failed']}"
     assert record["bad_status"] == [], f"responses >= 400: {record['bad_status']}"

@@ -11,9 +11,17 @@ returns that Axes, so a plot can be finished with ordinary matplotlib calls::
 
     ax = mm.viz.plot_activation(["relu", "sigmoid"])
     ax.set_title("two activations")
+
+The words a plot writes itself (axis labels, legend entries, default captions) speak the
+active language: after ``set_language("zh")`` (the same switch as
+``mmlearn.widgets.set_language``, or ``MMLEARN_LANGUAGE=zh_CN``) they are drawn in
+Chinese, in a CJK font (WenQuanYi Micro Hei when installed), with ``axes.unicode_minus``
+off; English plots are drawn exactly as matplotlib's settings say.
 """
 
 from __future__ import annotations
+
+from mmlearn._i18n import get_language, set_language
 
 # The general plots, one file each, and the figures of particular chapters, each family in
 # a file of its own; the public names are re-exported here, so a chapter writes
@@ -53,5 +61,5 @@ __all__ = [
     *_activations.__all__, *_boundary.__all__, *_history.__all__, *_attention.__all__,
     *_embeddings.__all__, *_concepts.__all__, *_curves.__all__, *_evaluation.__all__,
     *_fusion.__all__, *_graph.__all__, *_optimization.__all__, *_neuron_diagrams.__all__,
-    *_reliability.__all__, *_tools.__all__,
+    *_reliability.__all__, *_tools.__all__, "get_language", "set_language",
 ]

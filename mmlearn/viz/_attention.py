@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn.viz._common import _axes, _host
 
 __all__ = ["plot_attention"]
@@ -45,8 +46,8 @@ def plot_attention(
         ax.set_xticks(range(A.shape[1]), [str(s) for s in x_labels], rotation=45, ha="right")
     if y_labels is not None:
         ax.set_yticks(range(A.shape[0]), [str(s) for s in y_labels])
-    ax.set_xlabel("key")
-    ax.set_ylabel("query")
+    ax.set_xlabel(_("key"))
+    ax.set_ylabel(_("query"))
     if annotate:
         _annotate(ax, A)
     if colorbar:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn.backend import asarray, is_array, to_numpy
 from mmlearn.viz._common import _axes, _host, _labels
 
@@ -183,5 +184,5 @@ def _scatter_points(ax: Any, Xh: np.ndarray, labels: np.ndarray | None,
         color = f"C{int(c) if as_index else i}"
         rows = labels == c
         ax.scatter(Xh[rows, 0], Xh[rows, 1], color=color, edgecolors="k", s=40,
-                   label=f"class {c}")
+                   label=_("class {c}").format(c=c))
     ax.legend()

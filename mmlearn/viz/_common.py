@@ -9,11 +9,13 @@ from typing import Any
 import numpy as np
 
 from mmlearn.backend import is_array, to_numpy
+from mmlearn.viz._fonts import use_language_font
 
 
 def _pyplot():
     import matplotlib.pyplot as plt
 
+    use_language_font()
     return plt
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn.viz import _common
 
 __all__ = [
@@ -108,12 +109,12 @@ def plot_modalities(image: Any, audio: Any, spectrogram: Any, *,
     flat[0].set_xticks([])
     flat[0].set_yticks([])
     flat[1].plot(wave)
-    flat[1].set_xlabel("time step")
+    flat[1].set_xlabel(_("time step"))
     flat[2].imshow(spec, aspect="auto", origin="lower")
-    flat[2].set_xlabel("time frame")
-    flat[2].set_ylabel("band")
+    flat[2].set_xlabel(_("time frame"))
+    flat[2].set_ylabel(_("band"))
     for ax, title in zip(flat, titles, strict=True):
-        ax.set_title(title)
+        ax.set_title(_(title))
     return flat
 
 
@@ -143,12 +144,12 @@ def plot_accuracy_bars(accuracies: Mapping[str, float], *,
         bar = bars[names.index(name)]
         ax.hlines(float(ceiling), bar.get_x() - 0.08, bar.get_x() + bar.get_width() + 0.08,
                   colors="k", linestyles="--",
-                  label=None if labelled else ceiling_label)
+                  label=None if labelled else _(ceiling_label))
         labelled = True
     if chance is not None:
-        ax.axhline(chance, color="gray", linestyle=":", label="chance")
+        ax.axhline(chance, color="gray", linestyle=":", label=_("chance"))
     ax.set_ylim(0, 1.2)
-    ax.set_ylabel("test accuracy")
+    ax.set_ylabel(_("test accuracy"))
     ax.legend(loc="upper left")
     return ax
 
@@ -168,12 +169,12 @@ def plot_theory_vs_measured(x: Any, theory: Mapping[str, Any], measured: Mapping
     for i, name in enumerate(theory):
         color = f"C{i}"
         ax.plot(xs, _common._host(theory[name], name, func), color=color,
-                label=f"{name} (theory)")
+                label=_("{name} (theory)").format(name=name))
         ax.plot(xs, _common._host(measured[name], name, func), "o", color=color,
-                markersize=4, label=f"{name} (measured)")
+                markersize=4, label=_("{name} (measured)").format(name=name))
     if chance is not None:
         ax.axhline(chance, color="gray", linestyle=":", linewidth=1)
-    ax.set_ylabel("test accuracy")
+    ax.set_ylabel(_("test accuracy"))
     ax.legend(ncol=2, fontsize=8)
     return ax
 
@@ -220,8 +221,8 @@ def plot_accuracy_curves(sizes: Sequence[int], curves: Mapping[str, Any], *,
     ax.set_xticks(xs, list(ticklabels) if ticklabels is not None
                   else [f"{int(s)}" for s in xs])
     ax.minorticks_off()
-    ax.set_xlabel("training samples")
-    ax.set_ylabel("test accuracy")
+    ax.set_xlabel(_("training samples"))
+    ax.set_ylabel(_("test accuracy"))
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     return ax
@@ -278,7 +279,7 @@ def plot_curve_fits(x: Any, y: Any, x_fine: Any, fits: Mapping[str, Any], *,
     func = "plot_curve_fits"
     ax = _common._axes(ax, func)
     ax.plot(_common._host(x, "x", func).reshape(-1), _common._host(y, "y", func).reshape(-1),
-            "k.", markersize=3, label="training data")
+            "k.", markersize=3, label=_("training data"))
     grid = _common._host(x_fine, "x_fine", func).reshape(-1)
     for label, values in fits.items():
         ax.plot(grid, _common._host(values, label, func).reshape(-1), label=label)
@@ -309,8 +310,8 @@ def plot_loss_vs_size(sizes: Mapping[str, Any], losses: Mapping[str, Any], *,
         ax.loglog(np.repeat(counts, runs.shape[1]), runs.reshape(-1), ".", color=color,
                   alpha=0.4)
         ax.loglog(counts, np.median(runs, axis=1), "o-", color=color, label=name)
-    ax.set_xlabel("number of parameters")
-    ax.set_ylabel("final training MSE")
+    ax.set_xlabel(_("number of parameters"))
+    ax.set_ylabel(_("final training MSE"))
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     return ax

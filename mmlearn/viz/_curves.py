@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn.viz._common import _axes, _host
 
 __all__ = ["plot_learning_curve", "plot_time_vs_flops"]
@@ -56,16 +57,17 @@ def plot_learning_curve(
     if np.any(n <= 0) or np.any(np.diff(n) <= 0):
         raise ValueError(f"{func}: sizes must be positive and increasing (log axis), "
                          f"got {n.tolist()}")
-    curves = [(test_label, _runs(test, n.size, "test", func), "o-")]
+    curves = [(_(test_label), _runs(test, n.size, "test", func), "o-")]
     if train is not None:
-        curves.append(("training", _runs(train, n.size, "train", func), "s:"))
+        curves.append((_("training"), _runs(train, n.size, "train", func), "s:"))
     if ceilings is not None and not isinstance(ceilings, Mapping):
         raise TypeError(f"{func}: ceilings must be a dict label -> accuracy, "
                         f"got {type(ceilings).__name__}")
     ax = _axes(ax, func)
     for label, runs, style in curves:
         mean = runs.mean(axis=0)
-        ax.plot(n, mean, style, color=color, label=f"{label} (mean of {runs.shape[0]})"
+        ax.plot(n, mean, style, color=color,
+                label=_("{label} (mean of {runs})").format(label=label, runs=runs.shape[0])
                 if runs.shape[0] > 1 else label)
         if runs.shape[0] > 1:
             ax.fill_between(n, runs.min(axis=0), runs.max(axis=0), color=color, alpha=0.2,
@@ -79,8 +81,8 @@ def plot_learning_curve(
     ax.set_xscale("log")
     ax.set_xticks(n, [f"{v:g}" for v in n])
     ax.minorticks_off()
-    ax.set_xlabel("training samples")
-    ax.set_ylabel("accuracy")
+    ax.set_xlabel(_("training samples"))
+    ax.set_ylabel(_("accuracy"))
     ax.legend(fontsize="small", loc="lower right")
     if title is not None:
         ax.set_title(title)
@@ -138,8 +140,8 @@ def plot_time_vs_flops(
     top = int(np.argmax(f))
     line = np.array([x0, x1])
     ax.plot(line, ms[top] * line / f[top], "k--", linewidth=1,
-            label="time proportional to FLOPs (slope 1)")
-    ax.plot(f, ms, "o-", color="C0", label="measured")
+            label=_("time proportional to FLOPs (slope 1)"))
+    ax.plot(f, ms, "o-", color="C0", label=_("measured"))
     for i, name in enumerate(labels or []):
         ax.annotate(str(name), (f[i], ms[i]), textcoords="offset points", xytext=(6, -12),
                     fontsize="small")
@@ -148,8 +150,8 @@ def plot_time_vs_flops(
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_xlabel("FLOPs per training step")
-    ax.set_ylabel("milliseconds per step")
+    ax.set_xlabel(_("FLOPs per training step"))
+    ax.set_ylabel(_("milliseconds per step"))
     ax.legend(fontsize="small", loc="upper left")
     if title is not None:
         ax.set_title(title)

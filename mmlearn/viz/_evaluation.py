@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn.viz import _common
 
 __all__ = [
@@ -123,12 +124,12 @@ def plot_roc(y_true: Any, scores: Any, ax: Any = None, *, label: str | None = No
     ax.plot(fpr, tpr, color=color, label=text or None, linewidth=2)
     if chance and not any(line.get_gid() == _CHANCE_GID for line in ax.get_lines()):
         ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1,
-                label=chance_label, gid=_CHANCE_GID)
+                label=_(chance_label), gid=_CHANCE_GID)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)
     ax.set_aspect("equal")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(_(xlabel))
+    ax.set_ylabel(_(ylabel))
     ax.grid(True, alpha=0.3)
     # the curves first, in the order drawn, and the chance line last
     handles, labels = ax.get_legend_handles_labels()
@@ -175,8 +176,8 @@ def plot_confusion_matrix(counts: Any, class_names: Sequence[str] | None = None,
     ax.set_xticks(range(k), names, rotation=45 if crowded else 0,
                   ha="right" if crowded else "center")
     ax.set_yticks(range(k), names)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(_(xlabel))
+    ax.set_ylabel(_(ylabel))
     if title is not None:
         ax.set_title(title)
     return ax
@@ -226,7 +227,7 @@ def plot_seed_spread(scores: Mapping[str, Any], ax: Any = None, *,
     ax.set_xlim(-0.6, (n_groups if grouped else n_models) - 0.4)
     if ylim is not None:
         ax.set_ylim(*ylim)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(_(ylabel))
     ax.grid(True, axis="y", alpha=0.3)
     if grouped or references:
         ax.legend(fontsize=8)
@@ -340,7 +341,7 @@ def plot_retrieval(similarity: Any, images: Any, image_shape: Sequence[int],
                 for spine in ax.spines.values():
                     spine.set_color("green")
                     spine.set_linewidth(3)
-        label = row_label.format(caption=texts[q], rank=rank)
+        label = _(row_label).format(caption=texts[q], rank=rank)
         grid[row, 0].set_ylabel("\n".join(textwrap.fill(part, wrap)
                                           for part in label.split("\n")), fontsize=8)
     figure = grid[0, 0].figure

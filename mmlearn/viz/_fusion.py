@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn.viz._common import _axes, _host, _pyplot
 
 __all__ = ["plot_fusion_results", "plot_similarity_matrix"]
@@ -50,7 +51,7 @@ def plot_fusion_results(
     if ceiling is not None and not 0 <= float(ceiling) <= 1:
         raise ValueError(f"{func}: ceiling must be in [0, 1], got {ceiling}")
     if axes is None:
-        _, axes = _pyplot().subplots(1, 2, figsize=(12, 0.42 * len(names) + 1.2))
+        axes = _pyplot().subplots(1, 2, figsize=(12, 0.42 * len(names) + 1.2))[1]
     pair = np.asarray(axes, dtype=object).reshape(-1)
     if pair.size != 2:
         raise ValueError(f"{func}: axes must be two Axes, got {pair.size}")
@@ -59,13 +60,13 @@ def plot_fusion_results(
     rows = np.arange(len(names))
     _draw_accuracy_bars(left, rows, runs)
     if ceiling is not None:
-        left.axvline(float(ceiling), color="0.3", linestyle="--", label=ceiling_label)
+        left.axvline(float(ceiling), color="0.3", linestyle="--", label=_(ceiling_label))
         left.legend(loc="upper right", fontsize=9)
     left.set_xlim(0, 1)
-    left.set_xlabel(accuracy_label)
+    left.set_xlabel(_(accuracy_label))
 
     right.barh(rows, [int(parameters[name]) for name in names], color="C1")
-    right.set_xlabel(parameters_label)
+    right.set_xlabel(_(parameters_label))
     left.set_yticks(rows, names)
     right.set_yticks(rows, [])             # the same rows: their names are on the left
     for ax in (left, right):
@@ -127,5 +128,5 @@ def plot_similarity_matrix(
     ax.set_yticks(range(matrix.shape[0]), [str(s) for s in row_labels])
     ax.set_xticks(range(matrix.shape[1]), [str(s) for s in column_labels], rotation=35,
                   ha="right", fontsize=8)
-    ax.figure.colorbar(image, ax=ax, label=label)
+    ax.figure.colorbar(image, ax=ax, label=_(label))
     return ax

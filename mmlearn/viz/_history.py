@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn._names import did_you_mean
 from mmlearn.backend import is_array
 from mmlearn.viz._common import _axes, _host
@@ -53,8 +54,8 @@ def plot_history(
             )
         marker = "o" if values.size <= 30 else None  # dots only while they can be told apart
         ax.plot(np.arange(1, values.size + 1), values, marker=marker, markersize=3, label=k)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(chosen[0] if len(chosen) == 1 else "value")
+    ax.set_xlabel(_("epoch"))
+    ax.set_ylabel(chosen[0] if len(chosen) == 1 else _("value"))
     ax.grid(True, alpha=0.3)
     if len(chosen) > 1:
         ax.legend()

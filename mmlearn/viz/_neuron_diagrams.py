@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn.viz import _common
 
 __all__ = ["plot_hidden_remap", "plot_neuron_diagram"]
@@ -101,7 +102,7 @@ def plot_neuron_diagram(
     bottom = rows.min() - 0.9
     for cx, caption in zip((_INPUT_X, (_INPUT_X + _SUM_X) / 2, _SUM_X, _ACT_X, _OUT_X),
                            captions, strict=True):
-        ax.text(cx, bottom, caption, ha="center", va="top", fontsize=9, color="0.35")
+        ax.text(cx, bottom, _(caption), ha="center", va="top", fontsize=9, color="0.35")
     ax.set_xlim(-0.3 if text["names"] else 0.2, _OUT_X + 1.5)
     ax.set_ylim(bottom - 0.55, top + 0.75)
     ax.set_aspect("equal")
@@ -290,7 +291,7 @@ def plot_hidden_remap(
     names = _point_names(point_names, Xh.shape[0], func)
     located = [f"{name} (" + ", ".join(_number(v) for v in row) + ")"
                for name, row in zip(names, Xh, strict=True)]
-    class_names = {c: f"class {c}" for c in np.unique(labels)}
+    class_names = {c: _("class {c}").format(c=c) for c in np.unique(labels)}
 
     lo, hi = _limits(Xh, padding)
     before.set_xlim(lo[0], hi[0])
@@ -308,7 +309,7 @@ def plot_hidden_remap(
 
     for ax, title, axis_names in ((before, titles[0], ("$x_1$", "$x_2$")),
                                   (after, titles[1], tuple(hidden_names))):
-        ax.set_title(title)
+        ax.set_title(_(title))
         ax.set_xlabel(axis_names[0])
         ax.set_ylabel(axis_names[1])
         ax.set_aspect("equal")

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn.viz._common import _axes, _host
 
 __all__ = ["plot_gradient_check", "plot_loss_contours"]
@@ -151,7 +152,8 @@ def plot_gradient_check(
     ax = _axes(ax, func)
     power = math.log10(threshold)
     shown = f"$10^{{{round(power)}}}$" if abs(power - round(power)) < 1e-9 else f"{threshold:g}"
-    ax.axhline(threshold, color="k", linestyle="--", linewidth=1, label=f"threshold {shown}")
+    ax.axhline(threshold, color="k", linestyle="--", linewidth=1,
+               label=_("threshold {value}").format(value=shown))
     for i, (comparison, values) in enumerate(errors.items()):
         xs, heights, widths = [], [], []
         for j, name in enumerate(names):
@@ -166,6 +168,6 @@ def plot_gradient_check(
         ax.bar(xs, heights, width=widths, color=f"C{i}", label=comparison)
     ax.set_yscale("log")
     ax.set_xticks(range(len(names)), names)
-    ax.set_ylabel("relative error")
+    ax.set_ylabel(_("relative error"))
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn.viz._common import _axes, _host, _pyplot
 
 __all__ = [
@@ -86,7 +87,7 @@ def plot_grouped_bars(
     for j, group in enumerate(names):
         if group in ceilings:
             ax.hlines(ceilings[group], j - 0.45, j + 0.45, colors="k", linestyles="--",
-                      linewidth=1.2, label=None if labelled else ceiling_label)
+                      linewidth=1.2, label=None if labelled else _(ceiling_label))
             labelled = True
     ax.set_xticks(centres, names)
     if ylim is not None:
@@ -146,7 +147,7 @@ def plot_curves_over_seeds(
             ax.fill_between(xs, runs.min(axis=0), runs.max(axis=0), color=style["color"],
                             alpha=0.2, linewidth=0)
     if ceiling is not None:
-        ax.axhline(ceiling, color="k", linestyle="--", linewidth=1, label=ceiling_label)
+        ax.axhline(ceiling, color="k", linestyle="--", linewidth=1, label=_(ceiling_label))
     if log:
         ax.set_yscale("log")
     for setter, text in ((ax.set_xlabel, xlabel), (ax.set_ylabel, ylabel),
@@ -188,7 +189,7 @@ def plot_emoji(image: Any, ax: Any = None, *, title: str | None = None,
     ax.set_xticks([])
     ax.set_yticks(range(0, picture.shape[0], 3 if picture.shape[0] > 8 else 1))
     if ylabel is not None:
-        ax.set_ylabel(ylabel)
+        ax.set_ylabel(_(ylabel))
     if title is not None:
         ax.set_title(title)
     return ax
@@ -246,13 +247,13 @@ def plot_reliability_diagram(
     accuracy = np.array([ok[bins == b].mean() for b in filled])
     mean_confidence = np.array([c[bins == b].mean() for b in filled])
     top.bar(left, accuracy, width=1 / n_bins, align="edge", color="C0", alpha=0.75,
-            edgecolor="C0", label="accuracy in the bin")
+            edgecolor="C0", label=_("accuracy in the bin"))
     top.hlines(mean_confidence, left, left + 1 / n_bins, colors="k", linewidth=2,
-               label="mean confidence in the bin")
-    top.plot([0, 1], [0, 1], "--", color="0.4", linewidth=1, label="perfect calibration")
+               label=_("mean confidence in the bin"))
+    top.plot([0, 1], [0, 1], "--", color="0.4", linewidth=1, label=_("perfect calibration"))
     top.set_xlim(0, 1)
     top.set_ylim(0, 1.05)
-    top.set_ylabel("accuracy")
+    top.set_ylabel(_("accuracy"))
     top.legend(fontsize=8, loc="upper left")
     if title is not None:
         top.set_title(title)
@@ -296,5 +297,5 @@ def _draw_bin_counts(ax: Any, left: np.ndarray, counts: np.ndarray, filled: np.n
     ax.set_yscale("log")
     ax.set_ylim(0.5, counts.max() * 8)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("confidence")
-    ax.set_ylabel("samples")
+    ax.set_xlabel(_("confidence"))
+    ax.set_ylabel(_("samples"))

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn.viz._common import _axes, _host
 
 __all__ = ["plot_adam_first_step", "plot_data_parallelism"]
@@ -59,8 +60,8 @@ def plot_adam_first_step(
                 va="bottom")
     ax.set_xscale("log")
     ax.set_ylim(0, 1.08)
-    ax.set_xlabel("|g|, the first gradient of a weight")
-    ax.set_ylabel("first step / learning rate")
+    ax.set_xlabel(_("|g|, the first gradient of a weight"))
+    ax.set_ylabel(_("first step / learning rate"))
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="lower right")
     if title is not None:
@@ -114,17 +115,18 @@ def plot_data_parallelism(
     _draw_shards(ax, sizes, centres, span)
     for j, x in enumerate(centres):
         _box(ax, x, 4.55, 2.3, 1.1,
-             f"GPU {j + 1}: a replica\nof the model,\nforward + backward\n"
-             rf"gives $\nabla L_{j + 1}$", "white")
+             _("GPU {gpu}: a replica\nof the model,\nforward + backward\ngives {gradient}")
+             .format(gpu=j + 1, gradient=rf"$\nabla L_{j + 1}$"), "white")
         _arrow(ax, (x, 3.97), (x, 3.33))
     middle = (span[0] + span[1]) / 2
     _box(ax, middle, 2.95, width, 0.7,
-         r"all-reduce: $\nabla L = \sum_j \,(N_j\,/\,N)\; \nabla L_j$"
-         "\nevery GPU receives the same result", "0.92")
+         _("all-reduce: {formula}\nevery GPU receives the same result").format(
+             formula=r"$\nabla L = \sum_j \,(N_j\,/\,N)\; \nabla L_j$"), "0.92")
     for j, x in enumerate(centres):
         _arrow(ax, (x, 2.58), (x, 1.95))
-        _box(ax, x, 1.45, 2.3, 0.9, f"GPU {j + 1}: the same\noptimizer step,\n"
-             "the same new weights", "white")
+        _box(ax, x, 1.45, 2.3, 0.9,
+             _("GPU {gpu}: the same\noptimizer step,\nthe same new weights").format(gpu=j + 1),
+             "white")
     ax.set_xlim(span[0] - 0.2, span[1] + 0.2)
     ax.set_ylim(0.85, 7.0)
     ax.set_aspect("equal")
@@ -144,8 +146,8 @@ def _draw_shards(ax: Any, sizes: list[int], centres: np.ndarray,
     colors = [f"C{j}" for j in range(n_gpus)]
     width = span[1] - span[0]
     # the batch, cut into shards whose widths are proportional to their sizes
-    ax.text(span[0], 6.55, f"one batch of N = {total} samples, cut into G = {n_gpus} shards",
-            fontsize=9, va="bottom")
+    ax.text(span[0], 6.55, _("one batch of N = {total} samples, cut into G = {shards} shards")
+            .format(total=total, shards=n_gpus), fontsize=9, va="bottom")
     left = span[0]
     for j, n in enumerate(sizes):
         w = width * n / total

@@ -18,10 +18,16 @@ The exercises' checking needs only NumPy; the widgets and the playgrounds import
 ipywidgets and matplotlib when they are built, so importing this package needs neither.
 In a static HTML page a widget shows its saved state; moving a slider needs a running
 kernel (Jupyter, Voilà).
+
+The words a student reads (questions, options, hints, feedback, button and slider labels)
+come from a message catalogue: ``set_language("zh")`` (or the environment variable
+``MMLEARN_LANGUAGE=zh_CN``) makes the exercises and playgrounds built afterwards speak
+Simplified Chinese; ``set_language("en")`` goes back to English, the default.
 """
 
 from __future__ import annotations
 
+from mmlearn._i18n import get_language, set_language
 from mmlearn.widgets import _checklist, playgrounds
 from mmlearn.widgets._checklist import *  # noqa: F403
 from mmlearn.widgets._common import Feedback, parse_number
@@ -36,5 +42,6 @@ from mmlearn.widgets.exercises import (
 from mmlearn.widgets.playgrounds import *  # noqa: F403
 
 __all__ = ["Exercise", "Feedback", "FunctionExercise", "NeuronWeightsExercise",
-           "NumericExercise", "Quiz", "exercise", "exercise_ids", "parse_number",
+           "NumericExercise", "Quiz", "exercise", "exercise_ids", "get_language",
+           "parse_number", "set_language",
            *playgrounds.__all__, *_checklist.__all__]

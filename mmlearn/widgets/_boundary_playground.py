@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mmlearn import backend, viz
+from mmlearn._i18n import N_
 from mmlearn._validation import lookup
 from mmlearn.layers import Dense
 from mmlearn.models import Sequential
@@ -95,10 +96,10 @@ class DecisionBoundaryPlayground(_Playground):
     """
 
     LABELS: ClassVar[dict[str, str]] = {
-        "output": "train accuracy = {accuracy:.2f} ({hidden} hidden units, {epochs} epochs)",
-        "dataset": "data",
-        "hidden": "hidden",
-        "epochs": "epochs",
+        "output": N_("train accuracy = {accuracy:.2f} ({hidden} hidden units, {epochs} epochs)"),
+        "dataset": N_("data"),
+        "hidden": N_("hidden"),
+        "epochs": N_("epochs"),
         "activation": "f",
     }
     kind = "boundary"

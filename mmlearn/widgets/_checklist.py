@@ -20,24 +20,28 @@ import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from mmlearn._i18n import N_, _
+
 __all__ = ["Checklist", "multimodal_checklist", "multimodal_questions", "recommend_multimodal"]
 
 _QUESTIONS: dict[str, tuple[str, list[str]]] = {
-    "need": ("Does the answer need more than one modality?",
-             ["yes, each modality settles cases the other cannot",
-              "partly, one modality is enough for most cases",
-              "no, one modality carries all the information",
-              "I do not know"]),
-    "labels": ("How many labelled examples with all modalities do you have?",
-               ["fewer than 100", "100 to 1,000", "1,000 to 100,000", "more than 100,000"]),
-    "pretrained": ("Is there a pretrained encoder for each modality (e.g. CLIP)?",
-                   ["yes", "no"]),
-    "missing": ("Can a modality be missing when the model is used?",
-                ["never", "sometimes", "often"]),
-    "imbalance": ("Is one modality much noisier, or much larger, than the others?",
-                  ["no", "yes", "I do not know"]),
-    "explain": ("Must individual predictions be explained?", ["no", "yes"]),
-    "compute": ("What can you train on?", ["a laptop CPU", "one GPU", "several GPUs"]),
+    "need": (N_("Does the answer need more than one modality?"),
+             [N_("yes, each modality settles cases the other cannot"),
+              N_("partly, one modality is enough for most cases"),
+              N_("no, one modality carries all the information"),
+              N_("I do not know")]),
+    "labels": (N_("How many labelled examples with all modalities do you have?"),
+               [N_("fewer than 100"), N_("100 to 1,000"), N_("1,000 to 100,000"),
+                N_("more than 100,000")]),
+    "pretrained": (N_("Is there a pretrained encoder for each modality (e.g. CLIP)?"),
+                   [N_("yes"), N_("no")]),
+    "missing": (N_("Can a modality be missing when the model is used?"),
+                [N_("never"), N_("sometimes"), N_("often")]),
+    "imbalance": (N_("Is one modality much noisier, or much larger, than the others?"),
+                  [N_("no"), N_("yes"), N_("I do not know")]),
+    "explain": (N_("Must individual predictions be explained?"), [N_("no"), N_("yes")]),
+    "compute": (N_("What can you train on?"),
+                [N_("a laptop CPU"), N_("one GPU"), N_("several GPUs")]),
 }
 
 # A representative number of labels for each answer, compared with the measured size from
@@ -61,16 +65,21 @@ def multimodal_questions() -> dict[str, tuple[str, list[str]]]:
 
 
 def _answers(answers: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
-    """Each question's answer, the cautious option where it is missing or not an option."""
+    """Each question's answer (an option in English, or as the active language shows it),
+    the cautious option where it is missing or not an option."""
     chosen, notes = {}, []
     for key, (question, options) in _QUESTIONS.items():
         value = answers.get(key)
+        shown = {_(option): option for option in options}
         if isinstance(value, str) and value in options:
             chosen[key] = value
+        elif isinstance(value, str) and value in shown:
+            chosen[key] = shown[value]
         else:
             chosen[key] = _ASSUMED[key]
-            notes.append(f"Not answered: \"{question}\" (got {value!r}); assumed "
-                         f"\"{_ASSUMED[key]}\".")
+            notes.append(_('Not answered: "{question}" (got {value!r}); assumed "{assumed}".')
+                         .format(question=_(question), value=value,
+                                 assumed=_(_ASSUMED[key])))
     return chosen, notes
 
 
@@ -98,61 +107,64 @@ def _verdict(a: dict[str, str], ev: dict[str, Any]) -> tuple[str, list[str]]:
     """The verdict and its first reasons, from the need, the data and the encoders."""
     pretrained = a["pretrained"] == "yes"
     if a["need"].startswith("no"):
-        return "Use a single-modality model.", [
+        return _("Use a single-modality model."), [_(
             "One modality carries the information, so fusion can only add parameters and "
             "noise: in chapter 9 a fused model trained on a sufficient text and a noisy "
-            "image scored below the text-only model."]
+            "image scored below the text-only model.")]
     threshold = ev["pays_off"] if ev["pays_off"] is not None else math.inf
     if _LABEL_COUNT[a["labels"]] < threshold and not pretrained:
-        measured = (f"only from {ev['pays_off']:,} training samples on"
-                    if ev["pays_off"] is not None else "at none of the sizes measured")
-        return ("Start with the best single modality, and get more data or pretrained "
-                "encoders.", [
-                    f"In chapter 10 the fused model beat the best single modality {measured}, "
-                    f"on a small problem; with {a['labels']} labelled examples and no "
-                    "pretrained encoders, fusion is unlikely to pay off yet."])
+        measured = (_("only from {pays_off:,} training samples on").format(
+                        pays_off=ev["pays_off"])
+                    if ev["pays_off"] is not None else _("at none of the sizes measured"))
+        return (_("Start with the best single modality, and get more data or pretrained "
+                  "encoders."), [
+                    _("In chapter 10 the fused model beat the best single modality "
+                      "{measured}, on a small problem; with {labels} labelled examples and "
+                      "no pretrained encoders, fusion is unlikely to pay off yet.").format(
+                        measured=measured, labels=_(a["labels"]))])
     reasons = []
     if a["need"].startswith("yes") and ev["fused"] is not None and ev["ceiling"] is not None:
-        reasons.append(f"The modalities complement each other: in chapter 10, with enough "
-                       f"data, the fused model reached {ev['fused']:.0%}, where one modality "
-                       f"alone can expect at most {ev['ceiling']:.0%}.")
+        reasons.append(_("The modalities complement each other: in chapter 10, with enough "
+                         "data, the fused model reached {fused:.0%}, where one modality "
+                         "alone can expect at most {ceiling:.0%}.").format(
+                             fused=ev["fused"], ceiling=ev["ceiling"]))
     elif a["need"].startswith("yes"):
-        reasons.append("The modalities complement each other, so a fused model can settle "
-                       "cases that no single modality can.")
+        reasons.append(_("The modalities complement each other, so a fused model can settle "
+                         "cases that no single modality can."))
     else:
-        reasons.append("Whether the second modality helps is an empirical question: compare "
-                       "the fused model with single-modality baselines on held-out data, and "
-                       "keep fusion only if it wins.")
+        reasons.append(_("Whether the second modality helps is an empirical question: "
+                         "compare the fused model with single-modality baselines on held-out "
+                         "data, and keep fusion only if it wins."))
     if pretrained:
-        reasons.append("Start from the pretrained encoders, frozen, and train only the "
-                       "fusion and head on your labels (a linear probe; transfer learning, "
-                       "chapter 2); fine-tune the encoders only if the learning curve is "
-                       "still rising.")
-    return "A multimodal model is worth trying, next to single-modality baselines.", reasons
+        reasons.append(_("Start from the pretrained encoders, frozen, and train only the "
+                         "fusion and head on your labels (a linear probe; transfer learning, "
+                         "chapter 2); fine-tune the encoders only if the learning curve is "
+                         "still rising."))
+    return _("A multimodal model is worth trying, next to single-modality baselines."), reasons
 
 
 def _cautions(a: dict[str, str]) -> list[str]:
     """The reasons that hold whatever the verdict: missing data, imbalance, explanations."""
     reasons = []
     if a["missing"] != "never":
-        reasons.append("Train with modality dropout (MultimodalModel(modality_dropout=0.3)): "
-                       "in chapter 9 it kept a tensor-fusion model at the single-modality "
-                       "ceiling when a modality was missing.")
+        reasons.append(_("Train with modality dropout (MultimodalModel(modality_dropout=0.3)): "
+                         "in chapter 9 it kept a tensor-fusion model at the single-modality "
+                         "ceiling when a modality was missing."))
     if a["imbalance"] != "no":
-        reasons.append("Watch for modality imbalance: compare the encoders' gradients and "
-                       "keep single-modality baselines; modality dropout or a smaller "
-                       "learning rate for the dominant encoder helped in chapter 9.")
+        reasons.append(_("Watch for modality imbalance: compare the encoders' gradients and "
+                         "keep single-modality baselines; modality dropout or a smaller "
+                         "learning rate for the dominant encoder helped in chapter 9."))
     if a["explain"] == "yes":
-        reasons.append("Plan the explanations: removing a modality tells which one an answer "
-                       "came from, gradient saliency what it is sensitive to; attention maps "
-                       "alone are not explanations (chapter 9).")
+        reasons.append(_("Plan the explanations: removing a modality tells which one an "
+                         "answer came from, gradient saliency what it is sensitive to; "
+                         "attention maps alone are not explanations (chapter 9)."))
     if a["compute"] == "a laptop CPU":
-        reasons.append("Small models like this book's train in seconds on a CPU (chapter 10), "
-                       "but large pretrained encoders are best used frozen, as feature "
-                       "extractors, unless you have a GPU.")
-    reasons.append("Measure calibration (ECE) and robustness to a corrupted modality before "
-                   "deployment: a fused model can stay confident while it is wrong "
-                   "(chapter 9).")
+        reasons.append(_("Small models like this book's train in seconds on a CPU (chapter "
+                         "10), but large pretrained encoders are best used frozen, as feature "
+                         "extractors, unless you have a GPU."))
+    reasons.append(_("Measure calibration (ECE) and robustness to a corrupted modality before "
+                     "deployment: a fused model can stay confident while it is wrong "
+                     "(chapter 9)."))
     return reasons
 
 
@@ -182,6 +194,15 @@ def recommend_multimodal(answers: Mapping[str, Any],
     return verdict + "\n" + "\n".join(f"- {r}" for r in reasons)
 
 
+def _shown(options: Sequence[str]) -> list:
+    """A dropdown's options: each shown in the active language, its value the option
+    itself (the key the advice reads), or the plain list when nothing is translated."""
+    labels = [_(option) for option in options]
+    if labels == list(options):
+        return list(options)
+    return list(zip(labels, options, strict=True))
+
+
 class Checklist:
     """Dropdowns for a set of questions, and a recommendation that follows every change.
 
@@ -190,7 +211,8 @@ class Checklist:
     the verdict and whose other lines are ``"- reason"``. The widget (ipywidgets) is
     built on construction; :meth:`answers`, :meth:`set_answers` and ``output`` (an HTML
     widget) let code drive it. If ``advise`` raises, the recommendation shows the error
-    instead of breaking the form.
+    instead of breaking the form. Questions and options are shown in the active language
+    (``mmlearn.widgets.set_language``); the answers are the options as given.
     """
 
     def __init__(self, questions: Mapping[str, tuple[str, Sequence[str]]],
@@ -212,8 +234,9 @@ class Checklist:
         self.advise = advise
         style = {"description_width": "initial"}
         layout = w.Layout(width="95%")
-        self.dropdowns = {key: w.Dropdown(options=list(options), value=options[0],
-                                          description=question, style=style, layout=layout)
+        self.dropdowns = {key: w.Dropdown(options=_shown(options), value=options[0],
+                                          description=_(question), style=style,
+                                          layout=layout)
                           for key, (question, options) in questions.items()}
         self.output = w.HTML()
         for dropdown in self.dropdowns.values():
@@ -235,7 +258,9 @@ class Checklist:
         try:
             verdict, *reasons = str(self.advise(self.answers())).split("\n")
         except Exception as err:   # a broken advise function must not break the form
-            verdict, reasons = f"Could not advise ({type(err).__name__}: {err})", []
+            verdict = _("Could not advise ({error}: {msg})").format(error=type(err).__name__,
+                                                                    msg=err)
+            reasons = []
         items = "".join(f"<li>{html.escape(r.removeprefix('- '))}</li>" for r in reasons)
         self.output.value = f"<p><b>{html.escape(verdict)}</b></p><ul>{items}</ul>"
 

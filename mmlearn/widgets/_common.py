@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mmlearn._i18n import N_, translate_values
 from mmlearn._names import did_you_mean
 
 
@@ -46,8 +47,9 @@ def merge_messages(defaults: Mapping[str, str], overrides: Mapping[str, str] | N
 
     An override must use a known key and only the ``{fields}`` its default uses (so a
     translated template can never fail later, while a student is waiting for feedback).
+    The defaults are given in English and come back in the active language.
     """
-    merged = dict(defaults)
+    merged = translate_values(defaults)
     if overrides is None:
         return merged
     if not isinstance(overrides, Mapping):
@@ -91,18 +93,19 @@ _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Div: operator.truediv, ast.Pow: operator.pow}
 _UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 NUMBER_MESSAGES = {
-    "empty": "Type a number in the box, e.g. 0.5, then press Check.",
-    "comma_decimal": "“{got}” uses a comma; write the decimal point as a dot: {suggestion}",
-    "comma_ambiguous": "“{got}” has a comma. Use a dot for decimals and no thousands "
-                       "separators: type {as_decimal} or {as_integer}",
-    "percent": "“{got}”: leave out the % sign and type a plain number ({example} for {got})",
-    "not_finite": "“{got}” is not a finite number; type an ordinary number such as 0.5",
-    "divide_by_zero": "“{got}” divides by zero; type a number such as 0.5",
-    "too_large": "“{got}” is too large to compute; type an ordinary number such as 0.5",
-    "not_number": "“{got}” is not a number. Type digits with an optional minus sign and "
-                  "decimal point, e.g. -0.25 or 3e-4 (an expression like 1/(1+exp(-0.7)) "
-                  "works too)",
-    "wrong_type": "Expected a number, got {got} (a {type})",
+    "empty": N_("Type a number in the box, e.g. 0.5, then press Check."),
+    "comma_decimal": N_("“{got}” uses a comma; write the decimal point as a dot: {suggestion}"),
+    "comma_ambiguous": N_("“{got}” has a comma. Use a dot for decimals and no thousands "
+                          "separators: type {as_decimal} or {as_integer}"),
+    "percent": N_("“{got}”: leave out the % sign and type a plain number ({example} for "
+                  "{got})"),
+    "not_finite": N_("“{got}” is not a finite number; type an ordinary number such as 0.5"),
+    "divide_by_zero": N_("“{got}” divides by zero; type a number such as 0.5"),
+    "too_large": N_("“{got}” is too large to compute; type an ordinary number such as 0.5"),
+    "not_number": N_("“{got}” is not a number. Type digits with an optional minus sign and "
+                     "decimal point, e.g. -0.25 or 3e-4 (an expression like 1/(1+exp(-0.7)) "
+                     "works too)"),
+    "wrong_type": N_("Expected a number, got {got} (a {type})"),
 }
 
 
@@ -112,8 +115,9 @@ def parse_number(answer: Any, messages: Mapping[str, str] = NUMBER_MESSAGES
 
     Accepts numbers, and text such as ``"0.5"``, ``" -3e-4 "``, ``"1/2"``, ``"−0.5"``
     (a Unicode minus), full-width digits, ``"e^-1"`` and small expressions with
-    ``exp log sqrt tanh sin cos abs e pi``. Never raises.
+    ``exp log sqrt tanh sin cos abs e pi``. Never raises. Default messages: active language.
     """
+    messages = translate_values(messages) if messages is NUMBER_MESSAGES else messages
     if answer is None:
         return None, messages["empty"]
     if isinstance(answer, bool):
@@ -259,8 +263,13 @@ def figure_output(fig: Any) -> tuple[dict[str, Any], ...]:
 
 
 def new_figure(width: float = 4.0, height: float = 3.2) -> Any:
-    """A matplotlib Figure that pyplot does not track (nothing to close, no global state)."""
+    """A matplotlib Figure that pyplot does not track (nothing to close, no global state);
+    in Chinese, its words are drawn in a CJK font."""
     from matplotlib.figure import Figure
+
+    from mmlearn.viz._fonts import use_language_font
+
+    use_language_font()
 
     fig = Figure(figsize=(width, height))
     fig.subplots_adjust(left=0.16, right=0.95, bottom=0.16, top=0.9)

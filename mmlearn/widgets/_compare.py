@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn.backend import is_array, to_numpy
 from mmlearn.widgets._common import _short, fmt
 
@@ -28,13 +29,17 @@ def _type_name(x: Any) -> str:
     if x is None:
         return "None"
     if isinstance(x, bool | np.bool_):
-        return "a bool"
+        return _("a bool")
     if isinstance(x, numbers.Number) or (isinstance(x, np.ndarray) and x.ndim == 0):
-        return "a number"
+        return _("a number")
     if isinstance(x, np.ndarray):
-        return f"an array of shape {x.shape}"
+        return _array_of_shape(x.shape)
     name = type(x).__name__
-    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+    return (_("an {name}") if name[:1].lower() in "aeiou" else _("a {name}")).format(name=name)
+
+
+def _array_of_shape(shape: tuple) -> str:
+    return _("an array of shape {shape}").format(shape=shape)
 
 
 def _value(x: Any, limit: int = 80) -> str:
@@ -88,14 +93,14 @@ def _scalar_difference(got: Any, expected: Any, rtol: float, atol: float,
     unequal = _Diff("value", _value(got, 30), _value(expected, 30), where)
     if isinstance(expected, bool | np.bool_):
         if not isinstance(got, bool | np.bool_):
-            return _Diff("type", _type_name(got), "a bool", where)
+            return _Diff("type", _type_name(got), _("a bool"), where)
         return None if bool(got) == bool(expected) else unequal
     if isinstance(expected, str):
         if not isinstance(got, str):
-            return _Diff("type", _type_name(got), "a str", where)
+            return _Diff("type", _type_name(got), _("a str"), where)
         return None if got == expected else unequal
     if not _is_number(got):
-        return _Diff("type", _type_name(got), "a number", where)
+        return _Diff("type", _type_name(got), _("a number"), where)
     try:
         g, e = float(got), float(expected)
     except OverflowError:                     # an int such as 10**400
@@ -114,7 +119,8 @@ def _sequence_difference(got: Any, expected: list | tuple, rtol: float, atol: fl
         return _Diff("type", _type_name(got), _type_name(expected), where)
     if len(got) != len(expected):
         if where:
-            return _Diff("value", f"{len(got)} items", f"{len(expected)} items", where)
+            items = _("{n} items")
+            return _Diff("value", items.format(n=len(got)), items.format(n=len(expected)), where)
         return _Diff("length", len(got), len(expected))
     for i, (g, e) in enumerate(zip(got, expected, strict=True)):
         sub = _difference(g, e, rtol, atol, f"{where}[{i}]")
@@ -127,11 +133,12 @@ def _mapping_difference(got: Any, expected: Mapping, rtol: float, atol: float,
                         where: str) -> _Diff | None:
     """A dict: the keys, then value by value."""
     if not isinstance(got, Mapping):
-        return _Diff("type", _type_name(got), "a dict", where)
+        return _Diff("type", _type_name(got), _("a dict"), where)
     if set(got) != set(expected):
         keys = (sorted(map(repr, got)), sorted(map(repr, expected)))
         if where:
-            return _Diff("value", f"keys {keys[0]}", f"keys {keys[1]}", where)
+            named = _("keys {keys}")
+            return _Diff("value", named.format(keys=keys[0]), named.format(keys=keys[1]), where)
         return _Diff("keys", ", ".join(keys[0]), ", ".join(keys[1]))
     for k in expected:
         sub = _difference(got[k], expected[k], rtol, atol, f"{where}[{k!r}]")
@@ -145,7 +152,8 @@ def _nested(sub: _Diff, where: str, item_where: str, got: Any, expected: Any) ->
     if sub.kind == "type":
         return _Diff("value", sub.got, sub.expected, sub.where or item_where)
     if sub.kind == "shape":
-        return _Diff("value", f"shape {sub.got}", f"shape {sub.expected}",
+        shape = _("shape {shape}")
+        return _Diff("value", shape.format(shape=sub.got), shape.format(shape=sub.expected),
                      sub.where or item_where)
     if sub.kind == "value" and sub.where:
         return sub
@@ -155,16 +163,16 @@ def _nested(sub: _Diff, where: str, item_where: str, got: Any, expected: Any) ->
 def _array_difference(got: Any, expected: np.ndarray, rtol: float, atol: float,
                       where: str) -> _Diff | None:
     if isinstance(got, str | bytes | Mapping) or got is None:
-        return _Diff("type", _type_name(got), f"an array of shape {expected.shape}", where)
+        return _Diff("type", _type_name(got), _array_of_shape(expected.shape), where)
     try:
         g = np.asarray(got)
     except Exception:
-        return _Diff("type", _type_name(got), f"an array of shape {expected.shape}", where)
+        return _Diff("type", _type_name(got), _array_of_shape(expected.shape), where)
     if g.dtype.kind not in "fiub" and expected.dtype.kind in "fiub":
-        return _Diff("type", _type_name(got), f"an array of shape {expected.shape}", where)
+        return _Diff("type", _type_name(got), _array_of_shape(expected.shape), where)
     if g.shape != expected.shape:
         if g.ndim == 0 and not isinstance(got, np.ndarray):
-            return _Diff("type", _type_name(got), f"an array of shape {expected.shape}", where)
+            return _Diff("type", _type_name(got), _array_of_shape(expected.shape), where)
         return _Diff("shape", g.shape, expected.shape, where)
     if expected.dtype.kind in "fc" or g.dtype.kind in "fc":
         close = np.isclose(g.astype(np.float64), expected.astype(np.float64), rtol=rtol,

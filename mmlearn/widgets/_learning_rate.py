@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from mmlearn._i18n import N_
 from mmlearn.widgets._common import (
     merge_messages,
     new_figure,
@@ -71,14 +72,14 @@ class LearningRateExplorer(_Playground):
     """
 
     LABELS: ClassVar[dict[str, str]] = {
-        "output": "learning rate {lr:.3g}: {verdict} (loss {first:.3g} → {last:.3g} in "
-                  "{steps} steps; it diverges above 2/{curvature:g} = {limit:.3g})",
-        "diverges": "diverges",
-        "converges slowly": "converges slowly",
-        "good": "good",
-        "zigzag": " It zig-zags across the valley.",
+        "output": N_("learning rate {lr:.3g}: {verdict} (loss {first:.3g} → {last:.3g} in "
+                     "{steps} steps; it diverges above 2/{curvature:g} = {limit:.3g})"),
+        "diverges": N_("diverges"),
+        "converges slowly": N_("converges slowly"),
+        "good": N_("good"),
+        "zigzag": N_(" It zig-zags across the valley."),
         "lr": "η",
-        "steps": "steps",
+        "steps": N_("steps"),
     }
     kind = "learning-rate"
 

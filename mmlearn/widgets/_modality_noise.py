@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from mmlearn._i18n import N_
 from mmlearn.widgets._common import (
     merge_messages,
     new_figure,
@@ -78,14 +79,14 @@ class ModalityNoiseExplorer(_Playground):
     """
 
     LABELS: ClassVar[dict[str, str]] = {
-        "output": "{image_name} only: {image:.1%} · {text_name} only: {text:.1%} · "
-                  "fused: {fused:.1%}",
-        "image": "image",
-        "text": "text",
-        "fused": "fused",
-        "noise": "{name} noise",
-        "accuracy": "test accuracy",
-        "chance": "chance",
+        "output": N_("{image_name} only: {image:.1%} · {text_name} only: {text:.1%} · "
+                     "fused: {fused:.1%}"),
+        "image": N_("image"),
+        "text": N_("text"),
+        "fused": N_("fused"),
+        "noise": N_("{name} noise"),
+        "accuracy": N_("test accuracy"),
+        "chance": N_("chance"),
     }
     kind = "modality-noise"
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from mmlearn import activations as acts
+from mmlearn._i18n import N_
 from mmlearn.backend import asarray, to_numpy
 from mmlearn.neuron import Neuron
 from mmlearn.widgets._common import (
@@ -36,7 +37,7 @@ NEURON_LABELS = {
     "output": "z = w·x + b = {z:.2f}, y = {activation}(z) = {y:.3f}",
     "detail": "z = {expansion} = {z:.4g}",
     "activation": "f",
-    "title": "y = {activation}(w·x + b); line: z = 0",
+    "title": N_("y = {activation}(w·x + b); line: z = 0"),
     "curve_title": "y = {activation}(w1·x1 + b)",
 }
 

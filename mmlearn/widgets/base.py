@@ -17,13 +17,16 @@ returns ``Feedback(correct=False, message=...)`` saying what is wrong and what t
 
 All the words a student reads come from arguments: the question, options and
 explanations, and ``messages=`` (a dict overriding any of the class's ``MESSAGES``
-templates), so an edition in another language passes its own strings."""
+templates), so an edition in another language passes its own strings. The ``MESSAGES``
+templates themselves are written in English and translated, when an exercise is made,
+into the active language (``mmlearn.widgets.set_language``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from mmlearn._i18n import N_
 from mmlearn.widgets._common import (
     STYLE,
     Feedback,
@@ -45,8 +48,8 @@ class Exercise:
     """
 
     MESSAGES: ClassVar[dict[str, str]] = {
-        "check": "Check",
-        "internal": "Could not check this answer ({error}: {msg}). Please report this.",
+        "check": N_("Check"),
+        "internal": N_("Could not check this answer ({error}: {msg}). Please report this."),
     }
     kind: ClassVar[str] = "exercise"
 

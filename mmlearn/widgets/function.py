@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from mmlearn._i18n import N_
 from mmlearn.widgets import _sandbox
 from mmlearn.widgets._common import (
     Feedback,
@@ -48,40 +49,40 @@ class FunctionExercise(Exercise):
 
     MESSAGES: ClassVar[dict[str, str]] = {
         **Exercise.MESSAGES,
-        "empty": "Write a function named `{name}` in the box, then press Check.",
-        "unchanged": "This is still the starter code: write the body of `{name}`, then "
-                     "press Check.",
-        "wrong_input": "Expected your code as text, got {type}.",
-        "syntax": "{error} on line {line}: {msg}\n{snippet}",
-        "define_error": "Your code raised {error} on line {line} before `{name}` could be "
-                        "defined: {msg}\n    {line_text}",
-        "define_timeout": "Your code did not finish within {seconds} s while being defined "
-                          "(line {line}). Is there a loop outside the function?",
-        "missing": "Your code does not define a function named `{name}`{others}. "
-                   "Start it with `def {name}(`.",
-        "defines": " (it defines {names})",
-        "not_callable": "`{name}` is {type}, not a function: define it with "
-                        "`def {name}(...):`.",
-        "bad_call": "Your function cannot be called as {call}: {msg}. Check its parameters.",
-        "raised": "{call} raised {error}: {msg}{where}",
-        "exited": "{call} called exit(); a function should return its result instead.",
-        "at_line": "\n    line {line}: {line_text}",
-        "timeout": "{call} did not finish within {seconds} s{where}\nIs there a loop whose "
-                   "condition never becomes false?",
-        "returned_none": "{call} returned None, expected {expected}. Did you forget "
-                         "`return`?{printed}",
-        "printed": " (it printed {text})",
-        "wrong_type": "{call} returned {got} ({got_type}), expected {expected_type} "
-                      "such as {expected}.",
-        "wrong_shape": "{call} returned {got}, of shape {got_shape}; expected shape "
-                       "{expected_shape}, such as {expected}.",
-        "wrong_length": "{call} returned {got_len} items, expected {expected_len}.",
-        "wrong_keys": "{call} returned a dict with keys {got_keys}, expected keys "
-                      "{expected_keys}.",
-        "wrong_value": "{call} returned {got}, expected {expected}.",
-        "wrong_at": "{call} returned {got}, expected {expected} (first difference at "
-                    "{where}: {got_item} instead of {expected_item}).",
-        "correct": "All {n} test cases pass.",
+        "empty": N_("Write a function named `{name}` in the box, then press Check."),
+        "unchanged": N_("This is still the starter code: write the body of `{name}`, then "
+                        "press Check."),
+        "wrong_input": N_("Expected your code as text, got {type}."),
+        "syntax": N_("{error} on line {line}: {msg}\n{snippet}"),
+        "define_error": N_("Your code raised {error} on line {line} before `{name}` could be "
+                           "defined: {msg}\n    {line_text}"),
+        "define_timeout": N_("Your code did not finish within {seconds} s while being defined "
+                             "(line {line}). Is there a loop outside the function?"),
+        "missing": N_("Your code does not define a function named `{name}`{others}. "
+                      "Start it with `def {name}(`."),
+        "defines": N_(" (it defines {names})"),
+        "not_callable": N_("`{name}` is {type}, not a function: define it with "
+                           "`def {name}(...):`."),
+        "bad_call": N_("Your function cannot be called as {call}: {msg}. Check its parameters."),
+        "raised": N_("{call} raised {error}: {msg}{where}"),
+        "exited": N_("{call} called exit(); a function should return its result instead."),
+        "at_line": N_("\n    line {line}: {line_text}"),
+        "timeout": N_("{call} did not finish within {seconds} s{where}\nIs there a loop whose "
+                      "condition never becomes false?"),
+        "returned_none": N_("{call} returned None, expected {expected}. Did you forget "
+                            "`return`?{printed}"),
+        "printed": N_(" (it printed {text})"),
+        "wrong_type": N_("{call} returned {got} ({got_type}), expected {expected_type} "
+                         "such as {expected}."),
+        "wrong_shape": N_("{call} returned {got}, of shape {got_shape}; expected shape "
+                          "{expected_shape}, such as {expected}."),
+        "wrong_length": N_("{call} returned {got_len} items, expected {expected_len}."),
+        "wrong_keys": N_("{call} returned a dict with keys {got_keys}, expected keys "
+                         "{expected_keys}."),
+        "wrong_value": N_("{call} returned {got}, expected {expected}."),
+        "wrong_at": N_("{call} returned {got}, expected {expected} (first difference at "
+                       "{where}: {got_item} instead of {expected_item})."),
+        "correct": N_("All {n} test cases pass."),
     }
     kind = "function"
 

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mmlearn import activations
+from mmlearn._i18n import N_
 from mmlearn._validation import lookup
 from mmlearn.backend import is_array, to_numpy
 from mmlearn.widgets._common import (
@@ -55,25 +56,25 @@ class NeuronWeightsExercise(Exercise):
     MESSAGES: ClassVar[dict[str, str]] = {
         **Exercise.MESSAGES,
         **NUMBER_MESSAGES,
-        "question": "Choose w1, w2 and b so that the neuron y = step(w1·x1 + w2·x2 + b) "
-                    "computes {target}.",
-        "custom_target": "the truth table {table}",
-        "bad_answer": "Give three numbers w1, w2, b (e.g. (1, 1, -1.5)), got {got}",
+        "question": N_("Choose w1, w2 and b so that the neuron y = step(w1·x1 + w2·x2 + b) "
+                       "computes {target}."),
+        "custom_target": N_("the truth table {table}"),
+        "bad_answer": N_("Give three numbers w1, w2, b (e.g. (1, 1, -1.5)), got {got}"),
         "bad_number": "{param}: {problem}",
-        "correct": "Correct: the neuron computes {target} on all 4 rows.",
-        "wrong": "{n} of 4 rows are wrong:",
-        "row": "x = ({x1}, {x2}): z = {expansion} = {z}, step(z) = {y}, but {target} "
-               "gives {want}",
-        "too_often": "The neuron fires (outputs 1) where it should not: lower b or the "
-                     "weights of the inputs that are 1 there.",
-        "too_rarely": "The neuron stays at 0 where it should fire: raise b or the weights of "
-                      "the inputs that are 1 there.",
-        "mixed": "Some rows need a larger z and others a smaller one: change the weights, "
-                 "not only b.",
-        "on_boundary": "In row x = ({x1}, {x2}) z is exactly 0, on the boundary, where "
-                       "step(0) = {y0}.",
-        "impossible": "No single neuron can compute {target}: no straight line separates its "
-                      "1s from its 0s. That is why networks need a hidden layer.",
+        "correct": N_("Correct: the neuron computes {target} on all 4 rows."),
+        "wrong": N_("{n} of 4 rows are wrong:"),
+        "row": N_("x = ({x1}, {x2}): z = {expansion} = {z}, step(z) = {y}, but {target} "
+                  "gives {want}"),
+        "too_often": N_("The neuron fires (outputs 1) where it should not: lower b or the "
+                        "weights of the inputs that are 1 there."),
+        "too_rarely": N_("The neuron stays at 0 where it should fire: raise b or the weights of "
+                         "the inputs that are 1 there."),
+        "mixed": N_("Some rows need a larger z and others a smaller one: change the weights, "
+                    "not only b."),
+        "on_boundary": N_("In row x = ({x1}, {x2}) z is exactly 0, on the boundary, where "
+                          "step(0) = {y0}."),
+        "impossible": N_("No single neuron can compute {target}: no straight line separates its "
+                         "1s from its 0s. That is why networks need a hidden layer."),
     }
     kind = "neuron-weights"
 

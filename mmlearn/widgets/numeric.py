@@ -7,6 +7,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from mmlearn._i18n import N_
 from mmlearn.widgets._common import (
     NUMBER_MESSAGES,
     Feedback,
@@ -31,13 +32,13 @@ class NumericExercise(Exercise):
     MESSAGES: ClassVar[dict[str, str]] = {
         **Exercise.MESSAGES,
         **NUMBER_MESSAGES,
-        "placeholder": "a number, e.g. 0.5",
-        "correct": "Correct: {value}.",
-        "correct_close": "Correct: {value} (the exact value is {answer}).",
-        "too_high": "{value} is too high.",
-        "too_low": "{value} is too low.",
-        "hint": "Hint: {hint}",
-        "reveal": "The answer is {answer}.",
+        "placeholder": N_("a number, e.g. 0.5"),
+        "correct": N_("Correct: {value}."),
+        "correct_close": N_("Correct: {value} (the exact value is {answer})."),
+        "too_high": N_("{value} is too high."),
+        "too_low": N_("{value} is too low."),
+        "hint": N_("Hint: {hint}"),
+        "reveal": N_("The answer is {answer}."),
     }
     kind = "numeric"
 

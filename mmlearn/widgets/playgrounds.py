@@ -14,7 +14,8 @@ playground                                 pure function
 =========================================  ==========================================
 
 The words shown come from ``labels=`` (a dict overriding any of the class's ``LABELS``
-templates), so an edition in another language passes its own. Plots are PNGs placed in
+templates), so an edition in another language passes its own; the default ``LABELS`` are
+translated into the active language (``mmlearn.widgets.set_language``). Plots are PNGs placed in
 an ``Output`` widget (``plot``), so they show in Jupyter, in Voilà and, as saved state,
 in a static page; moving a slider needs a running kernel.
 

@@ -6,6 +6,7 @@ import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from mmlearn._i18n import N_
 from mmlearn._names import did_you_mean
 from mmlearn.widgets._common import (
     Feedback,
@@ -27,12 +28,12 @@ class Quiz(Exercise):
 
     MESSAGES: ClassVar[dict[str, str]] = {
         **Exercise.MESSAGES,
-        "empty": "Choose one of the options, then press Check.",
-        "unknown": "{got} is not one of the options; choose one of: {options}",
-        "correct": "Correct! {explanation}",
-        "wrong": "Not quite: {explanation}",
-        "wrong_plain": "Not quite: “{choice}” is not the answer. Read the question again "
-                       "and try another option.",
+        "empty": N_("Choose one of the options, then press Check."),
+        "unknown": N_("{got} is not one of the options; choose one of: {options}"),
+        "correct": N_("Correct! {explanation}"),
+        "wrong": N_("Not quite: {explanation}"),
+        "wrong_plain": N_("Not quite: “{choice}” is not the answer. Read the question again "
+                          "and try another option."),
     }
     kind = "quiz"
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn.widgets.exercises import Exercise, FunctionExercise, NumericExercise, Quiz
 
 
@@ -18,8 +19,8 @@ def _relu_backward_reference(z: np.ndarray, grad_out: np.ndarray) -> np.ndarray:
 def relu_backward() -> FunctionExercise:
     """Exercise 1: ``relu_backward(z, grad_out)``, checked on hidden cases (z = 0, 2-d)."""
     return FunctionExercise(
-        "Write <code>relu_backward(z, grad_out)</code>: the gradient with respect to z "
-        "(NumPy is available as <code>np</code>).",
+        _("Write <code>relu_backward(z, grad_out)</code>: the gradient with respect to z "
+          "(NumPy is available as <code>np</code>)."),
         name="relu_backward",
         hidden_cases=[
             (np.array([-2.0, -0.5, 0.5, 3.0]), np.array([1.0, 1.0, 1.0, 1.0])),
@@ -41,31 +42,31 @@ def gradient_w2() -> NumericExercise:
         "dL/dw<sub>2</sub> = ?",
         answer=(y_hat - y) * x[1],          # dL/dz = y_hat - y, and dz/dw2 = x2
         tol=1e-3,
-        hint="dL/dw2 = (y_hat - y) * x2, with y_hat = sigmoid(w . x + b).",
+        hint=_("dL/dw2 = (y_hat - y) * x2, with y_hat = sigmoid(w . x + b)."),
     )
 
 
 def standardise_on_train() -> Quiz:
     """Exercise 3: why the standardising statistics come from the training set only."""
     return Quiz(
-        "Why are the mean and standard deviation used for standardising computed on the "
-        "training set only?",
+        _("Why are the mean and standard deviation used for standardising computed on the "
+          "training set only?"),
         [
-            "Because the test set is too small to estimate them.",
-            "So that nothing about the test samples influences the model before it is "
-            "evaluated.",
-            "Because the test set does not need to be standardised.",
-            "Because it makes the training loss smaller.",
+            _("Because the test set is too small to estimate them."),
+            _("So that nothing about the test samples influences the model before it is "
+              "evaluated."),
+            _("Because the test set does not need to be standardised."),
+            _("Because it makes the training loss smaller."),
         ],
         answer=1,
         explanations=[
-            "Size is not the issue: even a large test set must not shape the preprocessing.",
-            "Right: the test set stands in for new data, which is not available at training "
-            "time.",
-            "It does: every input must go through the same transformation the model was "
-            "trained on.",
-            "The training loss is not the goal; the statistics must not leak test "
-            "information.",
+            _("Size is not the issue: even a large test set must not shape the preprocessing."),
+            _("Right: the test set stands in for new data, which is not available at training "
+              "time."),
+            _("It does: every input must go through the same transformation the model was "
+              "trained on."),
+            _("The training loss is not the goal; the statistics must not leak test "
+              "information."),
         ],
     )
 

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mmlearn._i18n import _
 from mmlearn.widgets.exercises import Exercise, NumericExercise, Quiz
 
 
 def _who_asks_whom() -> Exercise:
     # One context token: the attention softmax over it is 1 whatever the query.
     return Quiz(
-        "With query='text' and context='image' (one picture token), the fused vector "
-        "depends on",
-        ["the picture only", "the caption only", "both, as before", "neither"],
-        answer="the picture only",
+        _("With query='text' and context='image' (one picture token), the fused vector "
+          "depends on"),
+        [_("the picture only"), _("the caption only"), _("both, as before"), _("neither")],
+        answer=0,  # the picture only
         explanations=[
-            "the softmax over a single context token is 1, whatever the query, so every "
-            "word's output is the picture's value vector.",
-            "the caption only chooses attention weights, and with one context token there "
-            "is nothing to choose between.",
-            "with one context token the attention weights are all 1, so the caption has no "
-            "influence.",
-            "the picture's value vector still passes through.",
+            _("the softmax over a single context token is 1, whatever the query, so every "
+              "word's output is the picture's value vector."),
+            _("the caption only chooses attention weights, and with one context token there "
+              "is nothing to choose between."),
+            _("with one context token the attention weights are all 1, so the caption has no "
+              "influence."),
+            _("the picture's value vector still passes through."),
         ],
     )
 
@@ -29,11 +30,11 @@ def _who_asks_whom() -> Exercise:
 def _third_modality_tensor() -> Exercise:
     # (32 + 1)^3 products, each with 32 weights, plus 32 biases
     return NumericExercise(
-        "Parameters of mm.fusion.Tensor(32) on three modalities of 32 features each:",
+        _("Parameters of mm.fusion.Tensor(32) on three modalities of 32 features each:"),
         answer=(32 + 1) ** 3 * 32 + 32,
         tol=0,
-        hint="the fusion's Dense layer has one input per product of one feature (or the "
-             "appended 1) from each modality, and 32 outputs.",
+        hint=_("the fusion's Dense layer has one input per product of one feature (or the "
+               "appended 1) from each modality, and 32 outputs."),
         reveal_after=3,
     )
 
@@ -41,12 +42,12 @@ def _third_modality_tensor() -> Exercise:
 def _perfect_recall_at_5() -> Exercise:
     # the partner ties with 9 other captions: a random 5 of the 10 are ranked first
     return NumericExercise(
-        "Recall@5 of a perfect model when every description is shared by exactly 10 of "
-        "the 400 captions:",
+        _("Recall@5 of a perfect model when every description is shared by exactly 10 of "
+          "the 400 captions:"),
         answer=0.5,
         tol=0.005,
-        hint="the partner and its 9 twins get the same similarity, so they are ranked in "
-             "random order; how likely is the partner to be among the first 5?",
+        hint=_("the partner and its 9 twins get the same similarity, so they are ranked in "
+               "random order; how likely is the partner to be among the first 5?"),
         reveal_after=3,
     )
 

@@ -4,35 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mmlearn._i18n import _
 from mmlearn.widgets.exercises import Exercise, NumericExercise, Quiz
 
 
 def _weight_layout() -> Quiz:
     return Quiz(
-        "An mmlearn Dense layer maps 32 inputs to 64 outputs, so W has shape (32, 64). "
-        "Which tensor does torch.nn.Linear(32, 64).weight hold for the same layer?",
-        ["W itself, shape (32, 64)",
-         "W.T, shape (64, 32)",
-         "W reshaped to (64, 32)",
-         "W.T, shape (32, 64)"],
+        _("An mmlearn Dense layer maps 32 inputs to 64 outputs, so W has shape (32, 64). "
+          "Which tensor does torch.nn.Linear(32, 64).weight hold for the same layer?"),
+        [_("W itself, shape (32, 64)"),
+         _("W.T, shape (64, 32)"),
+         _("W reshaped to (64, 32)"),
+         _("W.T, shape (32, 64)")],
         answer=1,
         explanations=[
-            "No: that is Keras's kernel. PyTorch stores one row per output unit: (out, in).",
-            "PyTorch computes x @ weight.T + bias with weight of shape (out, in), which is "
-            "exactly W transposed.",
-            "No: a reshape keeps the numbers in memory order and scrambles rows and "
-            "columns; the right operation is the transpose.",
-            "No: the transpose of a (32, 64) matrix has shape (64, 32)."])
+            _("No: that is Keras's kernel. PyTorch stores one row per output unit: (out, in)."),
+            _("PyTorch computes x @ weight.T + bias with weight of shape (out, in), which is "
+              "exactly W transposed."),
+            _("No: a reshape keeps the numbers in memory order and scrambles rows and "
+              "columns; the right operation is the transpose."),
+            _("No: the transpose of a (32, 64) matrix has shape (64, 32).")])
 
 
 def _shard_weight() -> NumericExercise:
     shard, batch = 40, 40 + 16 + 8
     return NumericExercise(
-        "Shards of 40, 16 and 8 samples: with what weight must the first shard's mean "
-        "gradient enter the average?",
+        _("Shards of 40, 16 and 8 samples: with what weight must the first shard's mean "
+          "gradient enter the average?"),
         answer=shard / batch, tol=1e-3,
-        hint="each shard's mean gradient is its sum of per-sample gradients divided by its "
-             "own size; the full batch divides the total sum by 64.")
+        hint=_("each shard's mean gradient is its sum of per-sample gradients divided by its "
+               "own size; the full batch divides the total sum by 64."))
 
 
 def _torch_first_adam_step(g: float, epsilon: float) -> float:
@@ -42,9 +43,9 @@ def _torch_first_adam_step(g: float, epsilon: float) -> float:
 
 def _pytorch_eps() -> NumericExercise:
     return NumericExercise(
-        "PyTorch's first step / learning rate, for g = 3e-7 and eps = 1e-7:",
+        _("PyTorch's first step / learning rate, for g = 3e-7 and eps = 1e-7:"),
         answer=_torch_first_adam_step(3e-7, 1e-7), tol=0.002,
-        hint="in the first step PyTorch's m-hat is g and its sqrt(v-hat) is |g|.",
+        hint=_("in the first step PyTorch's m-hat is g and its sqrt(v-hat) is |g|."),
         reveal_after=3)
 
 

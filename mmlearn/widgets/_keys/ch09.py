@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from mmlearn._i18n import _
 from mmlearn.widgets.exercises import Exercise, FunctionExercise, NumericExercise, Quiz
 
 
@@ -24,7 +25,7 @@ def _ece_reference(confidences, correct, n_bins):
 
 def _ece_function() -> FunctionExercise:
     return FunctionExercise(
-        "Write <code>expected_calibration_error(confidences, correct, n_bins)</code>.",
+        _("Write <code>expected_calibration_error(confidences, correct, n_bins)</code>."),
         name="expected_calibration_error",
         hidden_cases=[([0.95, 0.95, 0.95, 0.95], [1, 1, 1, 0], 10),
                       ([0.55, 0.65, 0.93, 0.97, 0.72], [0, 1, 1, 1, 1], 10),
@@ -37,30 +38,30 @@ def _ece_by_hand() -> NumericExercise:
     # 200 samples at confidence 0.9 with 150 right, 100 at 0.6 with 70 right
     gaps = [(200, abs(150 / 200 - 0.9)), (100, abs(70 / 100 - 0.6))]
     return NumericExercise(
-        "ECE of the model described above?",
+        _("ECE of the model described above?"),
         answer=sum(count / 300 * gap for count, gap in gaps), tol=0.002,
-        hint="each bin contributes (its share of the samples) x |accuracy - confidence|")
+        hint=_("each bin contributes (its share of the samples) x |accuracy - confidence|"))
 
 
 def _attention_meaning() -> Quiz:
     return Quiz(
-        "The cross-attention model's words put most of their attention on the mouth rows "
-        "of the emoji. Which conclusion does that justify?",
-        ["The mouth rows caused the prediction.",
-         "The model's output is mostly a weighted average of the mouth rows' values.",
-         "The text was the more important modality for this model.",
-         "Removing the mouth from the image would not change the prediction."],
+        _("The cross-attention model's words put most of their attention on the mouth rows "
+          "of the emoji. Which conclusion does that justify?"),
+        [_("The mouth rows caused the prediction."),
+         _("The model's output is mostly a weighted average of the mouth rows' values."),
+         _("The text was the more important modality for this model."),
+         _("Removing the mouth from the image would not change the prediction.")],
         answer=1,
         explanations=[
-            "Attention shows where the model looked, not what caused the answer: that "
-            "needs an intervention, such as changing the mouth and watching the output.",
-            "Yes: the fusion's output is the attention-weighted sum of the rows' values, "
-            "so high weights on the mouth rows mean the output is built mostly from them. "
-            "Whether they cause the answer is a further question.",
-            "In this fusion the words only choose the weights; the values, and so the "
-            "information that reaches the head, come from the image.",
-            "The attention weights suggest the opposite, but only an experiment can tell: "
-            "change the mouth rows and measure the output."])
+            _("Attention shows where the model looked, not what caused the answer: that "
+              "needs an intervention, such as changing the mouth and watching the output."),
+            _("Yes: the fusion's output is the attention-weighted sum of the rows' values, "
+              "so high weights on the mouth rows mean the output is built mostly from them. "
+              "Whether they cause the answer is a further question."),
+            _("In this fusion the words only choose the weights; the values, and so the "
+              "information that reaches the head, come from the image."),
+            _("The attention weights suggest the opposite, but only an experiment can tell: "
+              "change the mouth rows and measure the output.")])
 
 
 EXERCISES: dict[str, Callable[[], Exercise]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from mmlearn._i18n import _
 from mmlearn.widgets.exercises import Exercise, FunctionExercise, NumericExercise, Quiz
 
 
@@ -15,7 +16,7 @@ def _training_flops_reference(layer_sizes: Sequence[int], batch_size: int, steps
 
 def _training_flops() -> Exercise:
     return FunctionExercise(
-        "Write <code>training_flops(layer_sizes, batch_size, steps)</code>.",
+        _("Write <code>training_flops(layer_sizes, batch_size, steps)</code>."),
         name="training_flops",
         hidden_cases=[([32, 64, 64, 10], 32, 1), ([32, 64, 64, 10], 32, 160),
                       ([784, 512, 512, 10], 256, 10), ([3, 1], 1, 1)],
@@ -24,32 +25,32 @@ def _training_flops() -> Exercise:
 
 def _chinchilla_flops() -> Exercise:
     return NumericExercise(
-        "Training FLOPs of a 70-billion-parameter model on 1.4 trillion tokens?",
+        _("Training FLOPs of a 70-billion-parameter model on 1.4 trillion tokens?"),
         answer=6 * 70e9 * 1.4e12, rel_tol=0.02,
-        hint="multiply 6, the number of parameters and the number of tokens")
+        hint=_("multiply 6, the number of parameters and the number of tokens"))
 
 
 def _reading_learning_curves() -> Exercise:
     return Quiz(
-        "You have 200 labelled image-text pairs for a task like the one of Q1, and no "
-        "pretrained encoders. Judging from the learning curves, what is the best plan?",
-        ["Train the fused model: it uses more information.",
-         "Train the best single-modality model now, and collect more paired data.",
-         "Train the fused model longer: the steps, not the data, are the limit.",
-         "Use a much wider fused model so that it can learn the interactions."],
+        _("You have 200 labelled image-text pairs for a task like the one of Q1, and no "
+          "pretrained encoders. Judging from the learning curves, what is the best plan?"),
+        [_("Train the fused model: it uses more information."),
+         _("Train the best single-modality model now, and collect more paired data."),
+         _("Train the fused model longer: the steps, not the data, are the limit."),
+         _("Use a much wider fused model so that it can learn the interactions.")],
         answer=1,
         explanations=[
-            "At 200 samples the fused model was no better than the best single modality in "
-            "Q1, within the spread of its seeds: it has the information but not yet the "
-            "data to learn when to trust which modality.",
-            "Right: at this size a single modality is as good and simpler, and the fused "
-            "curve only rose above it with several times more data.",
-            "Every model in Q1 already trained for at least 300 steps, and in the step "
-            "table most runs on 800 samples never reached the target however long they "
-            "trained: the data is the limit.",
-            "In the step table a wider model reached the target in fewer steps only when "
-            "there was enough data; with 800 samples even the widest model mostly fell "
-            "short."])
+            _("At 200 samples the fused model was no better than the best single modality in "
+              "Q1, within the spread of its seeds: it has the information but not yet the "
+              "data to learn when to trust which modality."),
+            _("Right: at this size a single modality is as good and simpler, and the fused "
+              "curve only rose above it with several times more data."),
+            _("Every model in Q1 already trained for at least 300 steps, and in the step "
+              "table most runs on 800 samples never reached the target however long they "
+              "trained: the data is the limit."),
+            _("In the step table a wider model reached the target in fewer steps only when "
+              "there was enough data; with 800 samples even the widest model mostly fell "
+              "short.")])
 
 
 EXERCISES: dict[str, Callable[[], Exercise]] = {
