@@ -1,6 +1,8 @@
 # Multimodal Deep Learning from Scratch: set-up, book, tests.
 #
-#   make book     set up, execute every chapter and build the HTML book (_build/html)
+#   make book     set up, execute every chapter and build the HTML book: English in
+#                 _build/html, Chinese in _build/html/zh
+#   make po       after an English change: update the Chinese catalogues, list what to translate
 #   make test     set up, then every test: unit, notebooks (nbval), book build, browser
 #   make test-quick  the library's unit tests only: no notebooks, browser or reference libraries
 #   make serve    serve _build/html on http://127.0.0.1:8000 (another port: PORT=8001)
@@ -45,6 +47,9 @@ BOOK_TIMEOUT ?= 1800
 # --all re-reads and re-executes every chapter, so the book always shows what the current
 # mmlearn computes; `make book BOOK_FLAGS=` rebuilds only the pages whose source changed.
 BOOK_FLAGS ?= --all
+# The Chinese edition runs every chapter again in Chinese (plot words, widget feedback);
+# `make book BOOK_ZH_EXECUTE=off` shows the committed English outputs under Chinese prose.
+BOOK_ZH_EXECUTE ?= force
 
 # What `make test` runs. Restrict with e.g. `make test NOTEBOOKS=book/04_neuron_math.ipynb`,
 # `make test NOTEBOOKS= TESTS=tests/test_backend.py`, or pass pytest options in PYTEST_ARGS.
@@ -63,11 +68,11 @@ STAMP_REF := $(VENV)/.stamp-ref
 STAMP_VENDOR := $(VENDOR)/vendor-versions.txt
 CDN_CONFIG := _build/_config.cdn.yml
 
-.PHONY: help setup vendor book pdf test test-quick labs bench ref serve clean distclean \
+.PHONY: help setup vendor book po pdf test test-quick labs bench ref serve clean distclean \
 	system-book system-test system-pdf
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 # What the system must provide (Chromium, npm, a CJK font, python3-venv): one script decides.
 system-book:
@@ -125,8 +130,18 @@ book: system-book
 	fi; \
 	echo "== executing and building the book (config: $$config)"; \
 	timeout $(BOOK_TIMEOUT) $(JB) build . --config $$config -W -n --keep-going $(BOOK_FLAGS) \
+	    || { rc=$$?; [ $$rc -eq 124 ] && echo "make book: timed out after $(BOOK_TIMEOUT) s"; exit $$rc; }; \
+	echo "== building the Chinese edition into _build/html/zh (execute: $(BOOK_ZH_EXECUTE))"; \
+	timeout $(BOOK_TIMEOUT) $(PY) scripts/book_zh.py --html _build/html --source $$config \
+	    --execute $(BOOK_ZH_EXECUTE) \
 	    || { rc=$$?; [ $$rc -eq 124 ] && echo "make book: timed out after $(BOOK_TIMEOUT) s"; exit $$rc; }
-	@echo "Book built: open $(CURDIR)/_build/html/index.html  (or run: make serve)"
+	@echo "Book built: open $(CURDIR)/_build/html/index.html, in Chinese" \
+	    "$(CURDIR)/_build/html/zh/index.html  (or run: make serve)"
+
+# The Chinese edition's catalogues after an English change: extract the pages' messages,
+# update book/locales/zh_CN/ (new entries empty, changed ones fuzzy) and list what to translate.
+po: setup
+	$(PY) scripts/book_i18n.py po
 
 # The book as one PDF: Jupyter Book's single-page build of the committed outputs (no
 # execution), printed by headless Chromium with every request off 127.0.0.1 refused

@@ -17,6 +17,9 @@ from typing import Any
 
 from docutils import nodes
 from sphinx import addnodes
+from sphinx.locale import init as init_locale
+from sphinx.transforms import SphinxTransform
+from sphinx.util.i18n import docname_to_domain
 
 #: Each edition: its language code, the switch's label, and the relative path from the HTML
 #: root of *the other* edition to this one's root. English lives at the root, Chinese in zh/.
@@ -74,7 +77,41 @@ def add_switch_to_header(app, config) -> None:
     config.html_theme_options = options
 
 
+class TranslateTocCaptions(SphinxTransform):
+    """Translate the captions of the toctrees sphinx-external-toc inserts ("Chapters",
+    "Appendices"): it inserts them (priority 100) after Sphinx's own Locale transform (20)
+    has translated the page, so without this the sidebar would stay English. The captions
+    are in the page's catalogue already (the gettext builder extracts them)."""
+
+    default_priority = 110
+
+    def apply(self, **kwargs: Any) -> None:
+        if _edition(self.config.language) == "en":
+            return
+        toctrees = [node for node in self.document.findall(addnodes.toctree)
+                    if node.get("caption")]
+        if not toctrees:
+            return
+        dirs = [str(Path(self.env.srcdir) / folder) for folder in self.config.locale_dirs]
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalogue, found = init_locale(dirs, self.config.language, domain)
+        if not found:
+            return
+        for node in toctrees:
+            node["caption"] = catalogue.gettext(node["caption"])
+
+
+def edition_title(app, config) -> None:
+    """The book's title in this edition's language (``book_edition_titles`` in _config.yml)."""
+    title = (config.book_edition_titles or {}).get(config.language)
+    if title:
+        config.html_title = title
+
+
 def setup(app) -> dict[str, Any]:
+    app.add_config_value("book_edition_titles", {}, "html", dict)
+    app.add_transform(TranslateTocCaptions)
+    app.connect("config-inited", edition_title)
     app.connect("config-inited", add_switch_to_header)
     app.connect("doctree-read", keep_docstrings_untranslated)
     app.connect("html-page-context", language_switch)

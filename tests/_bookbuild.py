@@ -15,6 +15,9 @@ The build:
   In CI (``CI`` set) that is required; elsewhere the build runs normally when namespaces are
   not permitted, and `test_build_ran_without_network` says so.
 
+* then builds the Chinese edition the same way (scripts/book_zh.py ``--execute off``, also
+  under the namespace) into ``zh/`` of the same HTML root, as `make book` does.
+
 ``MMLEARN_BOOK_ROOT`` builds another book folder (one with _config.yml, _toc.yml and _vendor/)
 instead of the repository: handy for trying the pipeline on a throwaway book.
 """
@@ -38,6 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 ROOT = Path(os.environ.get("MMLEARN_BOOK_ROOT", REPO)).resolve()
 VENDOR_STAMP = "vendor-versions.txt"  # written last by scripts/vendor_assets.sh
 BUILD_TIMEOUT_S = 900
+ZH_FOLDER = "zh"
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,17 @@ class BookBuild:
     log: str            # stdout + stderr of jupyter-book
     netns: tuple[str, ...] | None   # the unshare prefix the build ran under, None if none
     seconds: float
+    zh_returncode: int | None       # the Chinese edition's build (None: not tried, as the
+    zh_log: str                     # English one failed)
+    zh_seconds: float
 
-    def tail(self, lines: int = 60) -> str:
-        return "\n".join(self.log.splitlines()[-lines:])
+    @property
+    def zh(self) -> Path:
+        """The Chinese edition's HTML root."""
+        return self.html / ZH_FOLDER
+
+    def tail(self, lines: int = 60, log: str | None = None) -> str:
+        return "\n".join((self.log if log is None else log).splitlines()[-lines:])
 
 
 def toc_files(root: Path = ROOT) -> list[str]:
@@ -123,6 +135,21 @@ def build_book() -> BookBuild:
            "-W", "-n", "--keep-going"]
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    return BookBuild(html=out / "_build" / "html", returncode=proc.returncode,
-                     log=proc.stdout + proc.stderr, netns=prefix,
-                     seconds=time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    html = out / "_build" / "html"
+    zh = (None, "", 0.0) if proc.returncode != 0 else build_chinese(html, config, prefix)
+    return BookBuild(html=html, returncode=proc.returncode, log=proc.stdout + proc.stderr,
+                     netns=prefix, seconds=seconds, zh_returncode=zh[0], zh_log=zh[1],
+                     zh_seconds=zh[2])
+
+
+def build_chinese(html: Path, config: Path,
+                  prefix: tuple[str, ...] | None) -> tuple[int, str, float]:
+    """The Chinese edition of the same committed outputs into ``html/zh``: exit status, log,
+    seconds."""
+    cmd = [*(prefix or ()), "timeout", str(BUILD_TIMEOUT_S), sys.executable,
+           str(REPO / "scripts" / "book_zh.py"), "--html", str(html), "--source", str(config),
+           "--book", str(ROOT), "--execute", "off"]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    return proc.returncode, proc.stdout + proc.stderr, time.perf_counter() - start

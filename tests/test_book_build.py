@@ -120,11 +120,12 @@ def built(book) -> BookBuild:
 
 @pytest.fixture(scope="module")
 def pages(built) -> dict[Path, Page]:
-    """Every page of the build (not the theme's Jinja templates that sit in _static/, nor
-    the HTML that ships inside the vendored packages)."""
-    skip = [built.html / folder for folder in ("_static", "mathjax", "widgets")]
+    """Every page of the build, both editions (not the theme's Jinja templates that sit in
+    each edition's _static/, nor the HTML that ships inside the vendored packages)."""
+    skip = [built.html / folder for folder in ("mathjax", "widgets")]
     return {path: Page(path) for path in sorted(built.html.rglob("*.html"))
-            if not any(path.is_relative_to(folder) for folder in skip)}
+            if not any(path.is_relative_to(folder) for folder in skip)
+            and "_static" not in path.relative_to(built.html).parts}
 
 
 def test_book_builds_with_no_warning(book):
@@ -244,6 +245,89 @@ def test_page_text_has_no_unescaped_markup(built, pages):
                  for path, page in pages.items()
                  for m in [bad.search(html.unescape("".join(page.prose)))] if m]
     assert not offenders, "\n".join(offenders)
+
+
+# -- the Chinese edition (html/zh/) ------------------------------------------------------------
+SWITCH = re.compile(r'<a class="[^"]*book-language-switch[^"]*" href="([^"]+)"')
+
+
+def edition_pages(root: Path) -> set[str]:
+    """The pages of one edition, relative to its root (the other edition's folder, the theme
+    and the vendored packages left out)."""
+    skip = ("_static/", "mathjax/", "widgets/", "_sources/", "zh/")
+    return {rel for path in root.rglob("*.html")
+            if not (rel := path.relative_to(root).as_posix()).startswith(skip)}
+
+
+@pytest.fixture(scope="module")
+def built_zh(built) -> BookBuild:
+    if built.zh_returncode != 0:
+        pytest.fail(f"the Chinese build failed (exit {built.zh_returncode}):\n"
+                    f"{built.tail(log=built.zh_log)}")
+    return built
+
+
+def test_chinese_edition_builds_with_no_warning(built):
+    """The same sources with language zh_CN, `-W -n --keep-going`: a translation that breaks
+    a reference, a role or a formula fails here."""
+    assert built.zh_returncode == 0, f"exit {built.zh_returncode}:\n{built.tail(log=built.zh_log)}"
+    assert "build succeeded" in built.zh_log
+    assert "WARNING" not in built.zh_log, built.tail(log=built.zh_log)
+    print(f"Chinese edition built in {built.zh_seconds:.1f} s (English: {built.seconds:.1f} s)")
+
+
+def test_every_page_has_its_counterpart_in_the_other_language(built_zh):
+    english, chinese = edition_pages(built_zh.html), edition_pages(built_zh.zh)
+    assert {f"{doc}.html" for doc in toc_files()} <= english
+    assert english == chinese, (f"only in English: {sorted(english - chinese)}; "
+                                f"only in Chinese: {sorted(chinese - english)}")
+
+
+def test_the_language_switch_leads_to_the_same_page(built_zh):
+    """Every page of each edition links to itself in the other, and the Chinese pages say
+    they are Chinese (lang="zh-CN", which also picks CJK fonts and Chinese search)."""
+    for doc in toc_files():
+        for root, other in ((built_zh.html, built_zh.zh), (built_zh.zh, built_zh.html)):
+            page = root / f"{doc}.html"
+            text = page.read_text(encoding="utf-8")
+            links = SWITCH.findall(text)
+            assert len(links) == 1, f"{page}: {len(links)} language switches"
+            target = (page.parent / links[0]).resolve()
+            assert target == (other / f"{doc}.html").resolve(), f"{page} -> {links[0]}"
+        assert '<html lang="zh-CN"' in (built_zh.zh / f"{doc}.html").read_text(encoding="utf-8")
+        assert '<html lang="en"' in (built_zh.html / f"{doc}.html").read_text(encoding="utf-8")
+
+
+def test_chinese_pages_are_in_chinese(built_zh):
+    """The prose of every Chinese page is mostly Chinese (a build that silently fell back to
+    the English text would pass every other check)."""
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    latin_word = re.compile(r"[A-Za-z]{3,}")
+    for doc in toc_files():
+        if doc.endswith("appendix_api"):
+            continue  # mostly signatures and docstrings, which stay as help() prints them
+        prose = html.unescape(" ".join(Page(built_zh.zh / f"{doc}.html").prose))
+        prose = re.sub(r"\$[^$]*\$|\\\(.*?\\\)", " ", prose)
+        chinese, english = len(cjk.findall(prose)), len(latin_word.findall(prose))
+        assert chinese > english, f"{doc}: {chinese} CJK characters, {english} English words"
+
+
+def test_chinese_search_index_finds_neuron_in_chapter_4(built_zh):
+    """Sphinx's Chinese search (jieba) indexes 神经元 as a word, and chapter 4 has it."""
+    raw = (built_zh.zh / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(raw[raw.index("(") + 1:raw.rindex(")")])
+    chapter4 = index["docnames"].index(next(d for d in toc_files() if "/04_" in d))
+    hits = set(index["titleterms"].get("神经元", [])) | set(index["terms"].get("神经元", []))
+    assert chapter4 in hits
+
+
+def test_the_chinese_catalogues_are_complete_and_consistent():
+    """scripts/book_i18n.py check: every page has a catalogue, every English message is in it
+    and translated (nothing fuzzy, nothing stale), and each translation keeps the markup of
+    its English (code, math, roles, links)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "book_i18n.py"), "check"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_config_variants(tmp_path):

@@ -6,6 +6,10 @@ Python API. Playwright's own browser download (`playwright install`) is never us
 request for another host than 127.0.0.1 is blocked and recorded as a failure, so a page that
 would reach for a CDN fails here even on a machine with internet. A screenshot of chapter 4
 is saved to artifacts/ (gitignored).
+
+The Chinese edition (zh/) is held to the same checks, page by page, and to its own: the
+language switch leads to the same page and back, Chinese search finds chapter 4, and its
+text is drawn in a CJK font rather than as boxes (artifacts/chapter04_zh.png).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = REPO / "artifacts"
 DOCS = toc_files()
+EDITIONS = ["", "zh/"]   # the English book's root, and the Chinese edition under it
 CHAPTER4 = next((doc for doc in DOCS if Path(doc).name.startswith("04_")), None)
 
 WAIT_FOR_MATHJAX = """async () => {
@@ -156,12 +161,13 @@ def visit(browser, site):
         v.close()
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("doc", DOCS)
-def test_page_loads_cleanly_offline(visit, doc):
+def test_page_loads_cleanly_offline(visit, doc, edition):
     """No blocked or failed request, no HTTP error, no console error; all math typeset; no
     code cell, output or display equation wider than the page; saved widget state rendered
-    as widgets."""
-    v = visit(f"{doc}.html")
+    as widgets. In both editions: English at the root, Chinese in zh/."""
+    v = visit(f"{edition}{doc}.html")
     assert not v.problems, f"{doc}:\n" + "\n".join(v.problems)
     has_math = v.page.locator(".math").count() > 0
     if has_math:
@@ -207,4 +213,71 @@ def test_search_works_offline(visit):
     hrefs = [results.nth(i).locator("a").first.get_attribute("href")
              for i in range(results.count())]
     assert CHAPTER4 is None or any(CHAPTER4 in (h or "") for h in hrefs), hrefs
+    assert not v.problems, "\n".join(v.problems)
+
+
+def test_chinese_root_redirects_to_the_chinese_preface(visit):
+    v = visit("zh/index.html")
+    v.page.wait_for_url(f"**/zh/{DOCS[0]}.html", timeout=10_000)
+    assert not v.problems, "\n".join(v.problems)
+
+
+def test_the_language_switch_goes_to_the_same_page_and_back(visit):
+    """From chapter 4 in English, the switch opens chapter 4 in Chinese (a Chinese heading,
+    lang zh-CN), and its switch comes back to the English chapter 4."""
+    v = visit(f"{CHAPTER4}.html")
+    v.page.locator("a.book-language-switch").first.click()
+    v.page.wait_for_url(f"**/zh/{CHAPTER4}.html", timeout=10_000)
+    assert v.page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert v.page.locator("h1").first.inner_text().startswith("神经元")
+    v.page.locator("a.book-language-switch").first.click()
+    v.page.wait_for_url(lambda url: url.endswith(f"/{CHAPTER4}.html") and "/zh/" not in url,
+                        timeout=10_000)
+    assert v.page.evaluate("document.documentElement.lang") == "en"
+    assert not v.problems, "\n".join(v.problems)
+
+
+def test_chinese_search_finds_chapter_4(visit):
+    """Searching the Chinese edition for 神经元 (neuron), offline, lists chapter 4."""
+    v = visit("zh/search.html?q=神经元")
+    results = v.page.locator("#search-results ul.search li")
+    results.first.wait_for(timeout=15_000)
+    hrefs = [results.nth(i).locator("a").first.get_attribute("href")
+             for i in range(results.count())]
+    assert any(CHAPTER4 in (h or "") for h in hrefs), hrefs
+    assert not v.problems, "\n".join(v.problems)
+
+
+# Each character of the heading drawn alone, in the heading's own font, next to a character
+# no font has (U+E000, private use): a missing glyph is drawn as the same empty box whatever
+# the character, so boxes make every drawing equal to that one.
+GLYPHS = """(selector) => {
+    const el = document.querySelector(selector);
+    const font = getComputedStyle(el).font;
+    const draw = (ch) => {
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 64;
+        const ctx = canvas.getContext('2d');
+        ctx.font = font.replace(/\\d+(\\.\\d+)?px/, '48px');
+        ctx.fillStyle = '#000';
+        ctx.fillText(ch, 4, 52);
+        return canvas.toDataURL();
+    };
+    const chars = Array.from(el.textContent.trim()).filter(c => /[\\u4e00-\\u9fff]/.test(c));
+    return {font, chars, drawings: chars.map(draw), box: draw('\\ue000')};
+}"""
+
+
+def test_chinese_chapter_4_shows_cjk_text_not_boxes(visit):
+    """Chapter 4 in Chinese, screenshot in artifacts/chapter04_zh.png; its heading's
+    characters render as distinct glyphs, none of them the missing-glyph box."""
+    v = visit(f"zh/{CHAPTER4}.html")
+    ARTIFACTS.mkdir(exist_ok=True)
+    v.page.screenshot(path=str(ARTIFACTS / "chapter04_zh.png"))
+    glyphs = v.page.evaluate(GLYPHS, "main h1")
+    assert len(glyphs["chars"]) >= 4, glyphs["chars"]
+    distinct = set(glyphs["drawings"])
+    assert len(distinct) == len(set(glyphs["chars"])), f"identical glyphs in {glyphs['font']}"
+    assert glyphs["box"] not in distinct, f"boxes, not characters, in {glyphs['font']}"
+    assert v.page.locator("mjx-container mjx-c.mjx-c2211").count() > 0
     assert not v.problems, "\n".join(v.problems)
