@@ -13,6 +13,17 @@ beside it (``scripts/widget_messages.sh`` extracts, updates and compiles it)::
 The language a session starts in comes from the environment variable ``MMLEARN_LANGUAGE``
 when it is set (so a Voilà server or the Chinese book's build can choose it), else English.
 
+The words a notebook writes on its own figures (``ax.set_title("XOR: mistakes per epoch")``,
+``label="train"``) are not mmlearn's messages. For them a session can name one more compiled
+catalogue, in the environment variable ``MMLEARN_FIGURE_WORDS`` (the path of a ``.mo`` for
+the active language; the Chinese book's build compiles ``book/locales/zh_CN/LC_MESSAGES/
+figures.po`` and sets it, see scripts/book_zh.py). In a language other than English,
+``mmlearn.viz`` then translates the words of every figure as it is printed (saved, or shown
+by the notebook's inline backend): each text whose whole string has a translation, in
+mmlearn's catalogue first, then in that one (:func:`translate_figure_text`). The code and
+its English output stay as they are; in English nothing is looked up or changed. A file
+that is missing or not a catalogue warns once and the words stay English.
+
 How the code marks its messages: ``_("...")`` translates now; ``N_("...")`` only marks a
 string for extraction (a class's message templates, defaults), to be translated with
 ``_()`` where it is used. A template is translated first and formatted after:
@@ -30,18 +41,20 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 __all__ = ["N_", "_", "get_language", "gettext", "on_language_change", "set_language",
-           "translate_values"]
+           "translate_figure_text", "translate_values"]
 
 #: The spellings ``set_language`` accepts, and the language each one means.
 LANGUAGES = {"en": "en", "zh": "zh", "zh_CN": "zh", "zh-CN": "zh"}
 #: The environment variable a session's first language is read from.
 ENVIRONMENT_VARIABLE = "MMLEARN_LANGUAGE"
+#: The environment variable naming the compiled catalogue (.mo) of a book's figure words.
+FIGURE_WORDS_VARIABLE = "MMLEARN_FIGURE_WORDS"
 DOMAIN = "mmlearn"
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 #: The catalogue's locale for each language other than English.
 CATALOGUE_LOCALES = {"zh": "zh_CN"}
 
-_state: dict = {"language": "en", "translations": {}}
+_state: dict = {"language": "en", "translations": {}, "figure_words": {}}
 _listeners: list[Callable[[str], None]] = []
 
 
@@ -106,6 +119,38 @@ def gettext(message: str) -> str:
 
 
 _ = gettext
+
+
+def _figure_words() -> _gettext.NullTranslations:
+    """The catalogue ``MMLEARN_FIGURE_WORDS`` names (read once per path), or an empty one."""
+    path = os.environ.get(FIGURE_WORDS_VARIABLE, "").strip()
+    cached = _state["figure_words"].get(path)
+    if cached is not None:
+        return cached
+    catalogue: _gettext.NullTranslations = _gettext.NullTranslations()
+    if path:
+        try:
+            with open(path, "rb") as handle:
+                catalogue = _gettext.GNUTranslations(handle)
+        except Exception as err:  # missing, unreadable, not a .mo: never break a figure
+            warnings.warn(f"mmlearn: cannot read the figure words catalogue {path} "
+                          f"({FIGURE_WORDS_VARIABLE}): {err}; figure words stay in English.",
+                          RuntimeWarning, stacklevel=3)
+            catalogue = _gettext.NullTranslations()
+    _state["figure_words"][path] = catalogue
+    return catalogue
+
+
+def translate_figure_text(text: str) -> str:
+    """A text drawn on a figure, in the active language: its translation in mmlearn's
+    catalogue, else in the figure words catalogue (``MMLEARN_FIGURE_WORDS``), else itself.
+    In English, always itself."""
+    if _state["language"] == "en" or not text:
+        return text
+    translated = gettext(text)
+    if translated != text:
+        return translated
+    return _figure_words().gettext(text)
 
 
 def N_(message: str) -> str:

@@ -13,6 +13,14 @@ cells, headings, table cells, captions) into messages, one catalogue per page un
 they are shared by both editions. Extraction renders the committed notebooks without
 executing them (a few seconds).
 
+The words the chapters' code writes on its figures (``ax.set_title("XOR: mistakes per
+epoch")``, ``label="train"``, ...) are code, so Sphinx never sees them; ``po`` also collects
+them into one more catalogue, ``book/locales/zh_CN/LC_MESSAGES/figures.po`` (see
+:func:`figure_words` for what counts as a figure word), and ``check`` holds it to the same
+standard. scripts/book_zh.py compiles it for the Chinese build, where mmlearn puts the
+translations on the figures as they are drawn (``MMLEARN_FIGURE_WORDS``, mmlearn/_i18n.py);
+the notebooks and their English outputs stay as they are.
+
 A translation must keep what Sphinx and MyST read as structure: inline code, math, roles
 (``{ref}``, ``{cite}``, ``{py:class}``, ...), link targets and footnote references, each
 exactly as in the English. Otherwise the Chinese build warns (an inconsistent reference) or,
@@ -22,12 +30,15 @@ worse, silently shows a broken formula; ``lint`` finds those before a build does
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import re
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +46,9 @@ LOCALES = ROOT / "book" / "locales"
 LANGUAGE = "zh_CN"
 CATALOGUES = LOCALES / LANGUAGE / "LC_MESSAGES"
 POT_DIR = ROOT / "_build" / "gettext"
+TOC = ROOT / "_toc.yml"
+#: The catalogue of the words the chapters' code draws on its figures (not a page's).
+FIGURES_PO = CATALOGUES / "figures.po"
 
 # What must survive translation unchanged (the counts of each kind must match too).
 _CODE = re.compile(r"(`+)(.+?)\1", re.S)
@@ -118,6 +132,155 @@ def catalogue_stats(path: Path) -> dict[str, int]:
     return stats
 
 
+# The figure words: string constants given to these calls (positionally) or keywords.
+FIGURE_CALLS = frozenset({"set_title", "set_xlabel", "set_ylabel", "suptitle", "title",
+                          "xlabel", "ylabel", "text", "annotate", "set_text", "legend"})
+FIGURE_KEYWORDS = frozenset({"title", "xlabel", "ylabel", "label", "suptitle"})
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _strings(node: ast.expr) -> list[str]:
+    """The plain string constant ``node`` is, or none (an f-string or a name is not one)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    return []
+
+
+def code_figure_words(source: str) -> list[str]:
+    """The figure words of one code cell, in order of appearance, each once.
+
+    A figure word is a plain string constant (not an f-string) that is a positional argument
+    of a call named as in :data:`FIGURE_CALLS` (``ax.set_title("...")``, ``plt.xlabel("...")``,
+    ``ax.legend(["...", ...])``), or the value of a keyword of :data:`FIGURE_KEYWORDS` in any
+    call (``label="train"``; ``labels=[...]`` for each of its strings), and holds a word of
+    two or more ASCII letters. Lines of IPython magic (``%``, ``!``) are dropped first; a cell
+    that is still not Python gives nothing.
+    """
+    lines = [line for line in source.splitlines()
+             if not line.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return []
+    calls = sorted((node for node in ast.walk(tree) if isinstance(node, ast.Call)),
+                   key=lambda node: (node.lineno, node.col_offset))
+    words: list[str] = []
+    for call in calls:
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        found: list[str] = []
+        if name in FIGURE_CALLS:
+            for arg in call.args:
+                found += _strings(arg)
+                if name == "legend" and isinstance(arg, ast.List | ast.Tuple):
+                    found += [word for element in arg.elts for word in _strings(element)]
+        for keyword in call.keywords:
+            if keyword.arg in FIGURE_KEYWORDS:
+                found += _strings(keyword.value)
+            elif keyword.arg == "labels" and isinstance(keyword.value, ast.List | ast.Tuple):
+                found += [word for element in keyword.value.elts for word in _strings(element)]
+        words += [word for word in found if _WORD.search(word) and word not in words]
+    return words
+
+
+def notebook_figure_words(notebook: dict) -> list[tuple[str, str]]:
+    """``(word, cell id)`` for the figure words of a notebook's code cells, in order."""
+    out = []
+    for number, cell in enumerate(notebook.get("cells", []), 1):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        cell_id = cell.get("id") or f"cell{number}"
+        out += [(word, cell_id) for word in code_figure_words(source)]
+    return out
+
+
+def toc_notebooks(toc: Path = TOC) -> list[Path]:
+    """The book's notebooks, in the order of the table of contents."""
+    import yaml
+
+    def files(node) -> list[str]:
+        if isinstance(node, dict):
+            own = [node[key] for key in ("root", "file") if isinstance(node.get(key), str)]
+            return own + [f for key in ("parts", "chapters", "sections")
+                          for f in files(node.get(key, []))]
+        if isinstance(node, list):
+            return [f for item in node for f in files(item)]
+        return []
+
+    paths = [(toc.parent / name).with_suffix(".ipynb") for name in files(yaml.safe_load(
+        toc.read_text(encoding="utf-8")))]
+    return [path for path in paths if path.exists()]
+
+
+def figure_words(notebooks: list[Path] | None = None) -> dict[str, list[tuple[str, None]]]:
+    """Every figure word of the book's notebooks (:func:`code_figure_words`), first seen
+    first, with where it is written (``book/04_neuron_math.ipynb#cell-id``)."""
+    words: dict[str, list[tuple[str, None]]] = {}
+    for path in toc_notebooks() if notebooks is None else notebooks:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            name = path.resolve().relative_to(ROOT).as_posix()
+        except ValueError:
+            name = path.name
+        for word, cell_id in notebook_figure_words(notebook):
+            words.setdefault(word, []).append((f"{name}#{cell_id}", None))
+    return words
+
+
+def figures_template(words: dict[str, list[tuple[str, None]]]) -> Catalog:
+    template = Catalog(locale=LANGUAGE, domain="figures", project="mmlearn book figure words",
+                       fuzzy=False)
+    for word, locations in words.items():
+        template.add(word, locations=locations)
+    return template
+
+
+def update_figures(po: Path = FIGURES_PO, words=None) -> tuple[int, int]:
+    """Bring ``figures.po`` to the figure words of the chapters: a new word comes in
+    untranslated, a word no chapter writes any more goes (no fuzzy matching: a changed word
+    is a new one). Returns (added, removed); the file is rewritten only when it changes."""
+    words = figure_words() if words is None else words
+    template = figures_template(words)
+    if po.exists():
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=LANGUAGE)
+    else:
+        catalog = Catalog(locale=LANGUAGE, domain="figures",
+                          project="mmlearn book figure words", fuzzy=False)
+    before = {m.id: list(m.locations) for m in catalog if m.id}
+    catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
+    catalog.obsolete.clear()
+    after = {m.id: list(m.locations) for m in catalog if m.id}
+    added, removed = len(after.keys() - before.keys()), len(before.keys() - after.keys())
+    if before != after or list(before) != list(after) or not po.exists():
+        po.parent.mkdir(parents=True, exist_ok=True)
+        with po.open("wb") as handle:
+            write_po(handle, catalog, width=76, omit_header=False)
+    return added, removed
+
+
+def check_figures(po: Path = FIGURES_PO, words=None) -> list[str]:
+    """What keeps ``figures.po`` from matching the chapters' figure words, translated."""
+    words = figure_words() if words is None else words
+    if not po.exists():
+        return [f"{po.name}: no catalogue of the figure words (run make po)"]
+    with po.open("rb") as handle:
+        present = {m.id for m in read_po(handle) if m.id}
+    problems = []
+    new, gone = set(words) - present, present - set(words)
+    if new or gone:
+        problems.append(f"{po.name}: {len(new)} figure words not in the catalogue, "
+                        f"{len(gone)} no longer drawn by any chapter (run make po)")
+    stats = catalogue_stats(po)
+    if stats["fuzzy"] or stats["untranslated"]:
+        problems.append(f"{po.name}: {stats['untranslated']} untranslated, "
+                        f"{stats['fuzzy']} fuzzy")
+    problems.extend(lint_file(po))
+    return problems
+
+
 def extract(pot_dir: Path = POT_DIR) -> list[Path]:
     """Run Sphinx's gettext builder on the committed notebooks (no execution)."""
     config = ROOT / "_build" / "_config.gettext.yml"
@@ -158,7 +321,7 @@ def update(pots: list[Path]) -> None:
     # sphinx-intl keeps catalogues of pages that no longer exist; a removed page loses its own.
     wanted = {CATALOGUES / pot.relative_to(POT_DIR).with_suffix(".po") for pot in pots}
     for po in CATALOGUES.rglob("*.po"):
-        if po not in wanted:
+        if po not in wanted and po != FIGURES_PO:
             po.unlink()
             print(f"removed {po.relative_to(ROOT)}: its page is gone")
     for po in sorted(wanted):
@@ -178,7 +341,8 @@ def _drop_obsolete(po: Path) -> None:
 def check(pots: list[Path]) -> list[str]:
     problems = []
     pages = {pot.relative_to(POT_DIR).with_suffix(".po") for pot in pots}
-    present = {po.relative_to(CATALOGUES) for po in CATALOGUES.rglob("*.po")}
+    present = {po.relative_to(CATALOGUES) for po in CATALOGUES.rglob("*.po")
+               if po != FIGURES_PO}
     for missing in sorted(pages - present):
         problems.append(f"{missing}: no catalogue for this page (run make po)")
     for extra in sorted(present - pages):
@@ -196,6 +360,7 @@ def check(pots: list[Path]) -> list[str]:
             problems.append(f"{po.name}: {stats['untranslated']} untranslated, "
                             f"{stats['fuzzy']} fuzzy")
         problems.extend(lint_file(po))
+    problems.extend(check_figures())
     return problems
 
 
@@ -226,10 +391,13 @@ def main(argv: list[str] | None = None) -> int:
     pots = extract()
     if args.command == "po":
         update(pots)
+        added, removed = update_figures()
+        print(f"{FIGURES_PO.relative_to(ROOT)}: {added} new figure words, {removed} gone")
         print_stats()
         return 0
     problems = check(pots)
-    print("\n".join(problems) or f"{len(pots)} catalogues complete and consistent")
+    print("\n".join(problems)
+          or f"{len(pots)} page catalogues and {FIGURES_PO.name} complete and consistent")
     return 1 if problems else 0
 
 

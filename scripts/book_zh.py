@@ -9,9 +9,12 @@ The edition is the English book's sources built again with ``language: zh_CN``: 
 comes from the catalogues under ``book/locales/`` (scripts/book_i18n.py), code is shared.
 ``MMLEARN_LANGUAGE=zh_CN`` is set for the build, so a chapter executed here draws its plots
 with Chinese words and its widgets answer in Chinese; with ``--execute off`` the committed
-(English) outputs are shown under Chinese prose. The Chinese pages read MathJax and the
-widget manager from the English root (scripts/book_config.py), so the English book must be
-built first, into the same ``--html``.
+(English) outputs are shown under Chinese prose. The words the chapters' code writes on its
+figures (titles, axis labels, legend entries) come from ``figures.po`` beside the page
+catalogues: it is compiled into the build's work folder and named by
+``MMLEARN_FIGURE_WORDS``, so mmlearn draws them in Chinese too (mmlearn/_i18n.py). The
+Chinese pages read MathJax and the widget manager from the English root
+(scripts/book_config.py), so the English book must be built first, into the same ``--html``.
 
 Exit status: jupyter-book's. A failed build leaves the previous ``zh/`` as it was.
 """
@@ -29,6 +32,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE = "zh_CN"
 EDITION_FOLDER = "zh"
+#: The figure words' catalogue, under the book's folder (scripts/book_i18n.py writes it).
+FIGURES_PO = Path("book") / "locales" / LANGUAGE / "LC_MESSAGES" / "figures.po"
+
+
+def compile_figure_words(po: Path, mo: Path) -> Path | None:
+    """``po`` compiled to ``mo`` (fuzzy translations left out); None when there is no
+    ``po`` (the figures keep their English words)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    if not po.exists():
+        print(f"book_zh: no {po}: figure words stay in English", file=sys.stderr)
+        return None
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=LANGUAGE)
+    with mo.open("wb") as handle:
+        write_mo(handle, catalog, use_fuzzy=False)
+    return mo
 
 
 def build(html: Path, execute: str, source: Path, book: Path, extra: list[str]) -> int:
@@ -45,6 +66,9 @@ def build(html: Path, execute: str, source: Path, book: Path, extra: list[str]) 
                         "--source", str(source), "--execute", execute,
                         "--language", LANGUAGE, "-o", str(config)], check=True)
         env = {**os.environ, "MMLEARN_LANGUAGE": LANGUAGE}
+        figure_words = compile_figure_words(book / FIGURES_PO, work / "figures.mo")
+        if figure_words is not None:
+            env["MMLEARN_FIGURE_WORDS"] = str(figure_words)
         jupyter_book = Path(sys.executable).parent / "jupyter-book"
         proc = subprocess.run([str(jupyter_book), "build", str(book), "--config", str(config),
                                "--path-output", str(work), "-W", "-n", "--keep-going", *extra],

@@ -6,6 +6,7 @@ still has to do. (The real catalogues are checked by tests/test_book_build.py, w
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -103,3 +104,67 @@ def test_stale_entries_name_new_and_removed_english(i18n, tmp_path):
     new, gone = i18n.stale_entries(pot, po)
     assert new == {"Fusion"}
     assert gone == {"Activation function", "Backpropagation", "Uses `fit`."}
+
+
+# -- the figure words (figures.po): what the chapters' code writes on its figures -----------
+FIGURE_CODE = '''%matplotlib inline
+fig, ax = plt.subplots()
+ax.plot(x, y, "o-", label="train")
+ax.plot(x, z, label=name)                       # a name: not a word the code spells
+ax.set_title("XOR: mistakes per epoch")
+ax.set(xlabel="epoch", ylabel="$x_1$")          # no word of two letters: left out
+fig.suptitle(f"seed {seed}")                    # an f-string: left out
+ax.legend(["train", "validation"])
+mm.viz.plot_seed_spread(acc, ax=ax, title="by case", labels=("text", "image"))
+ax.text(0.5, 0.5, "the line", fontsize=8)
+print("not a figure word")
+'''
+
+
+def test_the_figure_words_of_a_code_cell(i18n):
+    assert i18n.code_figure_words(FIGURE_CODE) == [
+        "train", "XOR: mistakes per epoch", "epoch", "validation", "by case", "text", "image",
+        "the line"]
+    assert i18n.code_figure_words("this is not python (") == []
+
+
+def test_the_figure_words_of_a_notebook_skip_markdown_and_keep_cell_ids(i18n, tmp_path):
+    notebook = {"cells": [
+        {"cell_type": "markdown", "id": "m1", "source": 'ax.set_title("prose")'},
+        {"cell_type": "code", "id": "c1", "source": FIGURE_CODE.splitlines(keepends=True)},
+        {"cell_type": "code", "id": "c2", "source": 'plt.xlabel("epoch")\n!ls\n'},
+    ]}
+    found = i18n.notebook_figure_words(notebook)
+    assert found[:2] == [("train", "c1"), ("XOR: mistakes per epoch", "c1")]
+    assert found[-1] == ("epoch", "c2") and all(word != "prose" for word, _ in found)
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    words = i18n.figure_words([path])
+    assert words["epoch"] == [("nb.ipynb#c1", None), ("nb.ipynb#c2", None)]
+
+
+def test_the_book_s_figure_words_come_from_its_chapters(i18n):
+    words = i18n.figure_words()
+    assert ("book/04_neuron_math.ipynb" in
+            {where.split("#")[0] for where, _ in words["XOR: mistakes per epoch"]})
+    assert i18n.toc_notebooks()[0].name == "01_background.ipynb"
+
+
+def test_figures_po_follows_the_figure_words_and_check_holds_it(i18n, tmp_path):
+    po = tmp_path / "figures.po"
+    words = {"epoch": [("a.ipynb#c1", None)], "training loss": [("a.ipynb#c2", None)]}
+    assert i18n.update_figures(po, words) == (2, 0)
+    problems = i18n.check_figures(po, words)
+    assert problems == ["figures.po: 2 untranslated, 0 fuzzy"]
+    text = po.read_text(encoding="utf-8").replace(
+        'msgid "epoch"\nmsgstr ""', 'msgid "epoch"\nmsgstr "轮次"').replace(
+        'msgid "training loss"\nmsgstr ""', 'msgid "training loss"\nmsgstr "训练损失"')
+    po.write_text(text, encoding="utf-8")
+    assert i18n.check_figures(po, words) == []
+    # a word no chapter draws any more goes, a new one comes in untranslated
+    words = {"epoch": [("a.ipynb#c1", None)], "test accuracy": [("a.ipynb#c3", None)]}
+    assert i18n.check_figures(po, words)[0].startswith(
+        "figures.po: 1 figure words not in the catalogue, 1 no longer drawn")
+    assert i18n.update_figures(po, words) == (1, 1)
+    assert i18n.catalogue_stats(po) == {"translated": 1, "fuzzy": 0, "untranslated": 1}
+    assert i18n.check_figures(tmp_path / "none.po", words)[0].startswith("none.po: no")

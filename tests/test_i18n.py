@@ -237,3 +237,104 @@ def test_a_chinese_plot_has_chinese_words_and_keeps_the_notation():
     # a word the catalogue does not know is drawn as given
     ax = mm.viz.plot_roc([0, 1], [0.2, 0.8], xlabel="my own label")
     assert ax.get_xlabel() == "my own label"
+
+
+# -- the words a notebook writes on its own figures (MMLEARN_FIGURE_WORDS) ---------------------
+FIGURE_WORDS = {"XOR: mistakes per epoch": "XOR：每轮次的错误数",
+                "mistakes in the epoch": "本轮次中的错误数",
+                "training loss": "训练损失", "the first step, $\\epsilon = 10^{-7}$":
+                "第一步，$\\epsilon = 10^{-7}$"}
+
+
+@pytest.fixture
+def figure_words(monkeypatch, tmp_path):
+    """A small compiled figure-words catalogue, named by MMLEARN_FIGURE_WORDS."""
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(locale="zh_CN", domain="figures")
+    for english, chinese in FIGURE_WORDS.items():
+        catalog.add(english, chinese)
+    mo = tmp_path / "figures.mo"
+    with open(mo, "wb") as f:
+        write_mo(f, catalog)
+    monkeypatch.setenv(_i18n.FIGURE_WORDS_VARIABLE, str(mo))
+    monkeypatch.setitem(_i18n._state, "figure_words", {})
+    return mo
+
+
+def _figure_with_words():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0], label="training loss")
+    ax.plot([0, 1], [0, 1], label="a word nobody translated")
+    ax.set_title("XOR: mistakes per epoch")
+    ax.set_xlabel("mistakes in the epoch")
+    ax.set_ylabel("the first step, $\\epsilon = 10^{-7}$")
+    ax.legend()
+    return fig, ax
+
+
+def _words(ax) -> list[str]:
+    return [ax.get_title(), ax.get_xlabel(), ax.get_ylabel(),
+            *[t.get_text() for t in ax.get_legend().get_texts()]]
+
+
+def test_a_chinese_figure_is_printed_with_its_figure_words(figure_words):
+    mm.widgets.set_language("zh")
+    fig, ax = _figure_with_words()
+    assert ax.get_title() == "XOR: mistakes per epoch"          # the code's words, until...
+    fig.savefig(io.BytesIO(), format="png")                     # ...it is printed
+    assert _words(ax) == ["XOR：每轮次的错误数", "本轮次中的错误数",
+                          "第一步，$\\epsilon = 10^{-7}$", "训练损失", "a word nobody translated"]
+    # mmlearn's own catalogue is read first, then the figure words
+    ax.set_xlabel("false positive rate")
+    fig.savefig(io.BytesIO(), format="png")
+    assert ax.get_xlabel() == "假正例率"
+
+
+def test_an_english_figure_keeps_its_words_and_print_figure(figure_words):
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    original = FigureCanvasBase.__dict__["print_figure"]
+    fig, ax = _figure_with_words()
+    before = _words(ax)
+    fig.savefig(io.BytesIO(), format="png")
+    assert _words(ax) == before
+    mm.widgets.set_language("zh")
+    assert FigureCanvasBase.__dict__["print_figure"] is not original      # wrapped, once
+    wrapped = FigureCanvasBase.__dict__["print_figure"]
+    mm.widgets.set_language("zh")
+    assert FigureCanvasBase.__dict__["print_figure"] is wrapped
+    mm.widgets.set_language("en")                                       # back: unwrapped
+    assert FigureCanvasBase.__dict__["print_figure"] is original
+    fig.savefig(io.BytesIO(), format="png")
+    assert _words(ax) == before
+
+
+@pytest.mark.parametrize("content", [None, b"not a catalogue"])
+def test_an_unreadable_figure_words_file_warns_once_and_keeps_english(monkeypatch, tmp_path,
+                                                                      content):
+    path = tmp_path / "figures.mo"
+    if content is not None:
+        path.write_bytes(content)
+    monkeypatch.setenv(_i18n.FIGURE_WORDS_VARIABLE, str(path))
+    monkeypatch.setitem(_i18n._state, "figure_words", {})
+    mm.widgets.set_language("zh")
+    fig, ax = _figure_with_words()
+    with pytest.warns(RuntimeWarning, match="cannot read the figure words catalogue"):
+        fig.savefig(io.BytesIO(), format="png")
+    assert ax.get_title() == "XOR: mistakes per epoch"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                                  # once only
+        fig.savefig(io.BytesIO(), format="png")
+    assert ax.get_xlabel() == "mistakes in the epoch"
+
+
+def test_a_session_without_figure_words_translates_only_mmlearn_words(monkeypatch):
+    monkeypatch.delenv(_i18n.FIGURE_WORDS_VARIABLE, raising=False)
+    mm.widgets.set_language("zh")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _i18n.translate_figure_text("XOR: training loss") == "XOR: training loss"
+        assert _i18n.translate_figure_text("false positive rate") == "假正例率"
+    mm.widgets.set_language("en")
+    assert _i18n.translate_figure_text("false positive rate") == "false positive rate"
