@@ -6,8 +6,9 @@
                            mm.layers.Dense(10, activation="softmax")])
 
 The folders follow the data path (DESIGN 3): ``nn`` (layers), ``fusion``, ``losses``,
-``metrics``, ``optimizers``, ``models`` and ``callbacks``, ``data``; ``viz`` and
-``widgets`` load matplotlib and ipywidgets only when one of their functions runs.
+``metrics``, ``optimizers``, ``models`` and ``callbacks``, ``data``. Every submodule is
+imported here with a plain import; ``viz`` and ``widgets`` load matplotlib and ipywidgets
+only when one of their functions runs.
 """
 
 from mmlearn import (
@@ -40,7 +41,7 @@ from mmlearn.backend import (
     to_numpy,
 )
 from mmlearn.callbacks import History
-from mmlearn.models import MultimodalModel, Sequential
+from mmlearn.models import Model, MultimodalModel, Sequential
 from mmlearn.nn.neuron import Neuron
 
 __version__ = "0.1.0"
@@ -52,5 +53,5 @@ __all__ = [
     "activations", "attention", "backend", "callbacks", "contrastive", "data", "fusion",
     "gradcheck", "io", "layers", "losses", "metrics", "models", "neuron", "nn", "optimizers",
     "viz", "widgets",
-    "History", "MultimodalModel", "Neuron", "Sequential",
+    "History", "Model", "MultimodalModel", "Neuron", "Sequential",
 ]

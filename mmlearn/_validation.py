@@ -7,6 +7,7 @@ Every message names the argument, what was expected and what came, e.g.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -29,29 +30,20 @@ def lookup(name: Any, registry: Mapping[str, Any], what: str) -> Any:
     return registry[key]
 
 
-def check_int(value: Any, arg: str, who: str, *, minimum: int, expected: str = "") -> int:
-    """``value`` as an int >= ``minimum`` (bools refused), else a ValueError naming ``arg``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{who}: {arg} must be {expected or f'an int >= {minimum}'}, "
-                         f"got {value!r}")
-    return int(value)
+def check_int(value: Any, arg: str, who: str, *, minimum: int = 1, expected: str = "",
+              wrong_type: type[Exception] = ValueError) -> int:
+    """``value`` as an int >= ``minimum`` (bools refused), the one integer check.
 
-
-def positive_size(value: Any, arg: str, who: str) -> int:
-    """A layer's size (units, heads, rank, k): an int >= 1, else a ValueError naming ``arg``
-    (a float such as 2.5 is a ValueError too, as Keras's layer arguments)."""
-    return check_int(value, arg, who, minimum=1, expected="a positive int")
-
-
-def positive_int(value: Any, arg: str, who: str, minimum: int = 1) -> int:
-    """``value`` as an int >= ``minimum``: a ``TypeError`` for a non-int (bools included),
-    a ``ValueError`` for one below ``minimum``, each naming ``arg``."""
-    import numpy as np
-
+    A value below ``minimum`` is a ``ValueError``; a non-int (2.5, "3", True) raises
+    ``wrong_type``: ``ValueError`` for a layer's size, as Keras's layer arguments, and
+    ``TypeError`` where a dataset's size or a length is given. Messages name ``arg``:
+    ``Dense: units must be a positive int, got 0``.
+    """
+    message = f"{who}: {arg} must be {expected or f'an int >= {minimum}'}, got {value!r}"
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{who}: {arg} must be an int >= {minimum}, got {value!r}")
+        raise wrong_type(message)
     if value < minimum:
-        raise ValueError(f"{who}: {arg} must be an int >= {minimum}, got {value!r}")
+        raise ValueError(message)
     return int(value)
 
 
@@ -59,10 +51,6 @@ def fraction(value: Any, arg: str, who: str, *, low: float = 0.0, high: float = 
              closed: bool = True) -> float:
     """``value`` as a float in [low, high] (``closed=False``: (low, high)); a ``TypeError``
     for a non-number, a ``ValueError`` for NaN or a value outside the interval."""
-    import math
-
-    import numpy as np
-
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise TypeError(f"{who}: {arg} must be a number, got {value!r}")
     v = float(value)
@@ -204,8 +192,6 @@ def _to_active_backend(x: Any) -> Any:
     xp = get_namespace()
     if array_namespace(x) is xp:
         return x
-    import numpy as np
-
     if isinstance(x, np.ndarray):
         return asarray(x, xp=xp)
     if xp is np:
@@ -241,10 +227,6 @@ def checked_weights(weights: Any, current: list[tuple[str, Any]], who: str) -> l
     each parameter's dtype. Values that do not survive the conversion to that dtype
     (float64 weights into a float32 model) are converted with a warning, never silently.
     """
-    import warnings
-
-    import numpy as np
-
     if isinstance(weights, str | bytes | Mapping) or not isinstance(weights, Iterable):
         raise TypeError(f"{who} expected a list of {len(current)} arrays, "
                         f"got {type(weights).__name__}")

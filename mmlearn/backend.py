@@ -13,6 +13,7 @@ backend with :func:`asarray`, so a seed gives the same weights everywhere.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
@@ -158,6 +159,15 @@ def asarray(x: Any, dtype: str | None = None, xp: ModuleType | None = None, *,
     if dtype is None:
         return xp.asarray(x, copy=copy)
     return xp.asarray(x, dtype=getattr(xp, dtype), copy=copy)
+
+
+def take_rows(x: Any, idx: Any) -> Any:
+    """Rows ``idx`` (ints, shape (k,)) of an array, or of every array in a dict of
+    modalities, each on its own backend: a new array, ``x`` is left as it is."""
+    if isinstance(x, Mapping):
+        return {key: take_rows(value, idx) for key, value in x.items()}
+    xp = array_namespace(x)
+    return xp.take(x, asarray(idx, dtype="int64", xp=xp), axis=0)
 
 
 def to_numpy(x: Any) -> np.ndarray:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mmlearn._validation import float_matrix, positive_size, prefixed
+from mmlearn._validation import check_int, float_matrix, prefixed
 from mmlearn.backend import array_namespace, asarray, is_array, to_numpy
 
 __all__ = [
@@ -136,7 +136,7 @@ def recall_at_k(query_emb: Any, target_emb: Any, k: int = 1) -> float:
     n = int(q.shape[0])
     if n == 0:
         raise ValueError(f"{who}: the embeddings are empty")
-    k = positive_size(k, "k", who)
+    k = check_int(k, "k", who, expected="a positive int")
     if k > n:
         raise ValueError(f"{who}: k must be at most the number of candidates ({n}), got {k}; "
                          f"with k >= {n} every partner is found and the recall is 1.0")

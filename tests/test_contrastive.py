@@ -297,7 +297,9 @@ def test_dual_encoder_fit_is_deterministic_and_prints_when_asked(capsys):
     b, _ = run()
     assert a == b
     out = capsys.readouterr().out
-    assert "Epoch 1/2 - loss:" in out and "Epoch 2/2" in out
+    # the progress bar every model's fit prints, with the logged scale beside the loss
+    assert "Epoch 1/2\n" in out and "Epoch 2/2\n" in out
+    assert "- loss:" in out and "- logit_scale:" in out
 
 
 def test_dual_encoder_fit_casts_float64_data_to_the_parameters_dtype():

@@ -25,10 +25,11 @@ FRESH_LAYERS = [
 
 
 @pytest.mark.parametrize("make, x, out_shape", FRESH_LAYERS)
-def test_forward_on_a_fresh_layer_builds_it(make, x, out_shape):
+def test_calling_a_fresh_layer_builds_it(make, x, out_shape):
+    """Building happens in ``layer(x)``, as in Keras; ``forward`` is the formula alone."""
     layer = make()
     assert not layer.built
-    out = layer.forward(x)
+    out = layer(x)
     assert layer.built and tuple(out.shape) == out_shape
 
 

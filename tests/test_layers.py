@@ -195,7 +195,7 @@ def test_dense_wrong_rank_message():
         layer(np.ones(3, dtype=np.float32))
     with pytest.raises(ValueError, match=r"Dense\(4\) expected input of shape \(batch, 3\), "
                                          r"got a scalar"):
-        layer.forward(np.float32(1.0) * np.ones((), dtype=np.float32))
+        layer(np.float32(1.0) * np.ones((), dtype=np.float32))   # calling checks the input
     unbuilt = layers.Dense(4)
     with pytest.raises(ValueError, match=r"Dense\(4\) expected input of shape \(batch, "
                                          r"features\), got \(3,\)"):

@@ -357,7 +357,7 @@ def test_infonce_is_reachable_lazily():
 
 @pytest.mark.parametrize("from_logits", [False, True])
 def test_sparse_ce_on_labels_a_model_checked_equals_the_checked_call(backend, from_logits):
-    """fit passes labels it validated once to ``_call_checked``, which skips the re-checks:
+    """fit passes labels it validated once to ``compute``, which skips the re-checks:
     the loss and the gradient must be those of the ordinary call, bit for bit."""
     r = np.random.default_rng(2)
     z = asarray(r.standard_normal((6, 4)), dtype="float32")
@@ -365,11 +365,11 @@ def test_sparse_ce_on_labels_a_model_checked_equals_the_checked_call(backend, fr
     labels = asarray(np.array([0, 3, 1, 1, 2, 3]), dtype="int64")
     plain, checked = (losses.SparseCategoricalCrossentropy(from_logits=from_logits)
                       for _ in range(2))
-    assert float(plain(labels, y_pred)) == float(checked._call_checked(labels, y_pred))
+    assert float(plain(labels, y_pred)) == float(checked.compute(labels, y_pred))
     assert np.array_equal(to_numpy(plain.backward()), to_numpy(checked.backward()))
     if not from_logits:
         assert np.array_equal(to_numpy(plain.fused_backward()),
                               to_numpy(checked.fused_backward()))
-    # Shapes it does not expect go through the full checks (and their clear errors).
+    # Unchecked labels belong to the ordinary call, with its clear errors.
     with pytest.raises(ValueError, match="y_true"):
-        checked._call_checked(asarray(np.zeros((6, 2)), dtype="int64"), y_pred)
+        checked(asarray(np.zeros((6, 2)), dtype="int64"), y_pred)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mmlearn._validation import fraction, positive_int
+from mmlearn._validation import check_int, fraction
 from mmlearn.data._dataset import Dataset
 from mmlearn.data._generate import SHAPES, SIZES, as_int, draw_shapes, generator, image_out
 from mmlearn.data.text import Vocabulary
@@ -42,8 +42,8 @@ def image_caption_pairs(n: int = 2000, image_size: int = 16, seed: int | None = 
     exact partner of a caption among n only up to those ties.
     """
     who = "image_caption_pairs"
-    n = positive_int(n, "n", who)
-    image_size = positive_int(image_size, "image_size", who, minimum=12)
+    n = check_int(n, "n", who, wrong_type=TypeError)
+    image_size = check_int(image_size, "image_size", who, minimum=12, wrong_type=TypeError)
     noise = fraction(noise, "noise", who, high=10.0)
     g = generator(seed, who)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn._validation import fraction, positive_int
+from mmlearn._validation import check_int, fraction
 from mmlearn.backend import get_namespace
 from mmlearn.data._dataset import Dataset
 from mmlearn.data._generate import as_float, as_int, generator, image_out
@@ -121,14 +121,14 @@ def _targets(score: np.ndarray, target: str) -> tuple[Any, list[str] | None]:
 
 def _checked_sizes(n_users: Any, n_items: Any, n_interactions: Any, image_size: Any,
                    who: str) -> tuple[int, int, int, int]:
-    n_users = positive_int(n_users, "n_users", who)
-    n_items = positive_int(n_items, "n_items", who)
-    n_interactions = positive_int(n_interactions, "n_interactions", who)
+    n_users = check_int(n_users, "n_users", who, wrong_type=TypeError)
+    n_items = check_int(n_items, "n_items", who, wrong_type=TypeError)
+    n_interactions = check_int(n_interactions, "n_interactions", who, wrong_type=TypeError)
     if n_interactions > n_users * n_items:
         raise ValueError(f"{who}: n_interactions must be at most n_users * n_items = "
                          f"{n_users * n_items} (distinct pairs), got {n_interactions}")
-    return n_users, n_items, n_interactions, positive_int(image_size, "image_size", who,
-                                                          minimum=4)
+    return n_users, n_items, n_interactions, check_int(image_size, "image_size", who,
+                                                          minimum=4, wrong_type=TypeError)
 
 
 def _checked_target_and_noise(target: Any, noise: Any, who: str) -> float:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn._validation import fraction, positive_int
+from mmlearn._validation import check_int, fraction
 from mmlearn.backend import is_array, to_numpy
 from mmlearn.data._dataset import Dataset
 from mmlearn.data._generate import as_int, generator, image_out
@@ -59,8 +59,8 @@ def reviews(n: int = 2000, seed: int | None = None, *, image_size: int = 16,
     ``texts`` (the strings).
     """
     who = "reviews"
-    n = positive_int(n, "n", who)
-    image_size = positive_int(image_size, "image_size", who, minimum=10)
+    n = check_int(n, "n", who, wrong_type=TypeError)
+    image_size = check_int(image_size, "image_size", who, minimum=10, wrong_type=TypeError)
     ambiguous = fraction(ambiguous, "ambiguous", who, high=0.5)
     noise = fraction(noise, "noise", who, high=10.0)
     g = generator(seed, who)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mmlearn._validation import fraction, positive_int
+from mmlearn._validation import check_int, fraction
 from mmlearn.data._dataset import Dataset
 from mmlearn.data._generate import SHAPES, SIZES, as_int, draw_shapes, generator, image_out
 from mmlearn.data.text import Vocabulary
@@ -44,9 +44,9 @@ def shapes_with_captions(n: int = 2000, image_size: int = 12, seed: int | None =
     ``captions`` (the strings).
     """
     who = "shapes_with_captions"
-    n = positive_int(n, "n", who)
-    image_size = positive_int(image_size, "image_size", who, minimum=8)
-    n_shapes = positive_int(n_shapes, "n_shapes", who, minimum=2)
+    n = check_int(n, "n", who, wrong_type=TypeError)
+    image_size = check_int(image_size, "image_size", who, minimum=8, wrong_type=TypeError)
+    n_shapes = check_int(n_shapes, "n_shapes", who, minimum=2, wrong_type=TypeError)
     if n_shapes > len(SHAPES):
         raise ValueError(f"{who}: n_shapes must be in [2, {len(SHAPES)}], got {n_shapes}")
     noise = fraction(noise, "noise", who, high=10.0)

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from mmlearn._validation import fraction, positive_int
-from mmlearn.backend import array_namespace, asarray
+from mmlearn._validation import check_int, fraction
+from mmlearn.backend import take_rows
 from mmlearn.data._dataset import count_samples, unpack
 from mmlearn.data._generate import generator
 
 __all__ = ["batches", "train_test_split"]
-
-
-def _take(x: Any, idx: np.ndarray) -> Any:
-    """Rows ``idx`` of an array or of every array in a dict, on their own backend."""
-    if isinstance(x, Mapping):
-        return {k: _take(v, idx) for k, v in x.items()}
-    xp = array_namespace(x)
-    return xp.take(x, asarray(idx, dtype="int64", xp=xp), axis=0)
 
 
 def train_test_split(x: Any, y: Any = None, test_size: float = 0.2,
@@ -43,10 +35,10 @@ def train_test_split(x: Any, y: Any = None, test_size: float = 0.2,
         raise ValueError(f"{who}: test_size={test_size} leaves no training sample out of {n}")
     perm = generator(seed, who).permutation(n)
     test_idx, train_idx = perm[:n_test], perm[n_test:]
-    out = (_take(x, train_idx), _take(x, test_idx))
+    out = (take_rows(x, train_idx), take_rows(x, test_idx))
     if y is None:
         return out
-    return (*out, _take(y, train_idx), _take(y, test_idx))
+    return (*out, take_rows(y, train_idx), take_rows(y, test_idx))
 
 
 def batches(x: Any, y: Any = None, batch_size: int = 32, shuffle: bool = True,
@@ -60,14 +52,14 @@ def batches(x: Any, y: Any = None, batch_size: int = 32, shuffle: bool = True,
     """
     who = "batches"
     x, y = unpack(x, y, who)
-    batch_size = positive_int(batch_size, "batch_size", who)
+    batch_size = check_int(batch_size, "batch_size", who, wrong_type=TypeError)
     n = count_samples(x, y, who)
     order = generator(seed, who).permutation(n) if shuffle else np.arange(n)
 
     def gen() -> Iterator[Any]:
         for start in range(0, n, batch_size):
             idx = order[start:start + batch_size]
-            xb = _take(x, idx)
-            yield xb if y is None else (xb, _take(y, idx))
+            xb = take_rows(x, idx)
+            yield xb if y is None else (xb, take_rows(y, idx))
 
     return gen()

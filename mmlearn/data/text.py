@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn._validation import positive_int
+from mmlearn._validation import check_int
 from mmlearn.backend import array_namespace, is_array, to_numpy
 from mmlearn.data._generate import as_int
 
@@ -51,8 +51,8 @@ class Vocabulary:
             if tok not in self._index:
                 self._index[tok] = len(self._tokens)
                 self._tokens.append(tok)
-        self.max_len = None if max_len is None else positive_int(max_len, "max_len",
-                                                                  "Vocabulary")
+        self.max_len = None if max_len is None else check_int(
+            max_len, "max_len", "Vocabulary", wrong_type=TypeError)
 
     @classmethod
     def fit(cls, texts: Sequence[str], max_len: int | None = None) -> Vocabulary:
@@ -105,7 +105,7 @@ class Vocabulary:
             max_len = self.max_len
         if max_len is None:
             max_len = max((len(t) for t in tokenized), default=0) or 1
-        max_len = positive_int(max_len, "max_len", "Vocabulary.encode")
+        max_len = check_int(max_len, "max_len", "Vocabulary.encode", wrong_type=TypeError)
         ids = np.zeros((len(texts), max_len), dtype=np.int64)
         for row, toks in enumerate(tokenized):
             seq = [self._index.get(t, 1) for t in toks[:max_len]]
@@ -157,7 +157,7 @@ def bag_of_words(ids: Any, vocab_size: int) -> Any:
     ``counts[i, v] = #{t : ids[i, t] == v}`` for v ≥ 1; column 0 (padding) stays 0.
     A text encoder made of ``Dense`` layers can read this directly.
     """
-    vocab_size = positive_int(vocab_size, "vocab_size", "bag_of_words")
+    vocab_size = check_int(vocab_size, "vocab_size", "bag_of_words", wrong_type=TypeError)
     if not is_array(ids):
         try:
             host = np.asarray(ids)

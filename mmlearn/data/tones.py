@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mmlearn._validation import fraction, positive_int
+from mmlearn._validation import check_int, fraction
 from mmlearn.data._dataset import Dataset
 from mmlearn.data._generate import as_float, as_int, generator, image_out
 
@@ -41,10 +41,10 @@ def tones_with_spectrograms(n: int = 2000, length: int = 64, seed: int | None = 
     alone at most 33%; together, 100%. ``extras``: ``pitch``, ``timbre``, ``f0``.
     """
     who = "tones_with_spectrograms"
-    n = positive_int(n, "n", who)
-    length = positive_int(length, "length", who, minimum=32)
-    n_bands = positive_int(n_bands, "n_bands", who, minimum=2)
-    n_frames = positive_int(n_frames, "n_frames", who, minimum=4)
+    n = check_int(n, "n", who, wrong_type=TypeError)
+    length = check_int(length, "length", who, minimum=32, wrong_type=TypeError)
+    n_bands = check_int(n_bands, "n_bands", who, minimum=2, wrong_type=TypeError)
+    n_frames = check_int(n_frames, "n_frames", who, minimum=4, wrong_type=TypeError)
     noise = fraction(noise, "noise", who, high=10.0)
     g = generator(seed, who)
 

@@ -67,9 +67,10 @@ class Concat(_Fusion):
         arrays = self._inputs(x)
         xp = array_namespace(*arrays)
         self._cache = {"sizes": [int(a.shape[self._ax]) for a in arrays]}
-        return xp.concat(arrays, axis=self._ax)
+        return self._remember_output(xp.concat(arrays, axis=self._ax))
 
     def backward(self, grad_out: Any) -> dict[str, Any]:
+        self._check_grad_out(grad_out)
         sizes = forward_cache(self._cache or None, self._label())["sizes"]
         grads, start = {}, 0
         for k, n in zip(self._keys, sizes, strict=True):
@@ -172,9 +173,10 @@ class Late(_Fusion):
             alpha = xp.asarray(self._alpha, dtype=stacked.dtype)
         alpha_b = xp.reshape(alpha, (-1,) + (1,) * (stacked.ndim - 1))
         self._cache = {"stacked": stacked, "alpha": alpha}
-        return xp.sum(alpha_b * stacked, axis=0)
+        return self._remember_output(xp.sum(alpha_b * stacked, axis=0))
 
     def backward(self, grad_out: Any) -> dict[str, Any]:
+        self._check_grad_out(grad_out)
         c = forward_cache(self._cache or None, self._label())
         xp = array_namespace(grad_out)
         stacked, alpha = c["stacked"], c["alpha"]

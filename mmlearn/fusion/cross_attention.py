@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mmlearn._validation import did_you_mean, forward_cache, positive_size, shape_str
+from mmlearn._validation import check_int, did_you_mean, forward_cache, shape_str
 from mmlearn.backend import array_namespace
 from mmlearn.fusion.base import _Fusion
 from mmlearn.nn.attention import MultiHeadAttention
@@ -37,8 +37,9 @@ class CrossAttention(_Fusion):
                  value_dim: int | None = None, output_dim: int | None = None,
                  use_bias: bool = True, name: str | None = None,
                  dtype: str | None = None) -> None:
-        self.num_heads = positive_size(num_heads, "num_heads", "CrossAttention")
-        self.key_dim = positive_size(key_dim, "key_dim", "CrossAttention")
+        self.num_heads = check_int(num_heads, "num_heads", "CrossAttention",
+                                   expected="a positive int")
+        self.key_dim = check_int(key_dim, "key_dim", "CrossAttention", expected="a positive int")
         for arg, value in (("query", query), ("context", context)):
             if not isinstance(value, str):
                 raise TypeError(f"CrossAttention: {arg} must be a modality name (str), "
@@ -102,9 +103,10 @@ class CrossAttention(_Fusion):
         out = self.mha.forward({"query": q3, "value": c3}, training=training)
         self._cache = {"q_shape": tuple(q.shape), "c_shape": tuple(c.shape),
                        "tokens": int(q3.shape[1])}
-        return xp.mean(out, axis=1) if self.pool == "mean" else out
+        return self._remember_output(xp.mean(out, axis=1) if self.pool == "mean" else out)
 
     def backward(self, grad_out: Any) -> dict[str, Any]:
+        self._check_grad_out(grad_out)
         c = forward_cache(self._cache or None, self._label())
         xp = array_namespace(grad_out)
         if self.pool == "mean":

@@ -74,9 +74,11 @@ class FiLM(_Fusion):
         gamma = c @ p["W_gamma"] + p["b_gamma"]
         beta = c @ p["W_beta"] + p["b_beta"]
         self._cache = {"c": c, "x": t, "gamma": gamma}
-        return self._broadcast(gamma, t.ndim) * t + self._broadcast(beta, t.ndim)
+        out = self._broadcast(gamma, t.ndim) * t + self._broadcast(beta, t.ndim)
+        return self._remember_output(out)
 
     def backward(self, grad_out: Any) -> dict[str, Any]:
+        self._check_grad_out(grad_out)
         cache = forward_cache(self._cache or None, self._label())
         xp = array_namespace(grad_out)
         c, t, gamma, p = cache["c"], cache["x"], cache["gamma"], self.params

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn._validation import forward_cache, positive_size
+from mmlearn._validation import check_int, forward_cache
 from mmlearn.backend import array_namespace
 from mmlearn.fusion.base import _Fusion
 from mmlearn.nn.activations import sigmoid, softmax
@@ -44,7 +44,7 @@ class Gated(_Fusion):
 
     def __init__(self, units: int, *, name: str | None = None,
                  dtype: str | None = None) -> None:
-        self.units = positive_size(units, "units", "Gated")
+        self.units = check_int(units, "units", "Gated", expected="a positive int")
         self.gate: Any = None
         super().__init__(name=name, dtype=dtype)
 
@@ -80,11 +80,12 @@ class Gated(_Fusion):
             out = xp.sum(z * xp.stack(hs, axis=1), axis=1)
         self.gate = z
         self._cache = {"x": arrays, "xc": xc, "h": hs, "z": z}
-        return out
+        return self._remember_output(out)
 
     def backward(self, grad_out: Any) -> dict[str, Any]:
         """dz = δ ⊙ (h_1 − h_2), dg = dz ⊙ z(1 − z) (softmax backward for M > 2);
         dh_m = δ ⊙ z_m, da_m = dh_m ⊙ (1 − h_m²); dW = xᵀ d•, db = Σ d•, dx = d• Wᵀ."""
+        self._check_grad_out(grad_out)
         c = forward_cache(self._cache or None, self._label())
         xp = array_namespace(grad_out)
         p, hs, z = self.params, c["h"], c["z"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn._validation import forward_cache, positive_size
+from mmlearn._validation import check_int, forward_cache
 from mmlearn.backend import array_namespace
 from mmlearn.fusion.base import _Fusion
 from mmlearn.nn.init import glorot_uniform
@@ -41,7 +41,8 @@ class Tensor(_Fusion):
 
     def __init__(self, units: int | None = None, *, name: str | None = None,
                  dtype: str | None = None) -> None:
-        self.units = None if units is None else positive_size(units, "units", "Tensor")
+        self.units = None if units is None else check_int(units, "units", "Tensor",
+                                                          expected="a positive int")
         super().__init__(name=name, dtype=dtype)
 
     def _label(self) -> str:
@@ -70,10 +71,11 @@ class Tensor(_Fusion):
             zs.append(xp.reshape(z, (z.shape[0], -1)))
         self._cache = {"v": vs, "z": zs}
         if self.units is None:
-            return zs[-1]
-        return zs[-1] @ self.params["W"] + self.params["b"]
+            return self._remember_output(zs[-1])
+        return self._remember_output(zs[-1] @ self.params["W"] + self.params["b"])
 
     def backward(self, grad_out: Any) -> dict[str, Any]:
+        self._check_grad_out(grad_out)
         c = forward_cache(self._cache or None, self._label())
         xp = array_namespace(grad_out)
         vs, zs = c["v"], c["z"]
@@ -110,8 +112,8 @@ class LowRank(_Fusion):
 
     def __init__(self, units: int, rank: int, *, name: str | None = None,
                  dtype: str | None = None) -> None:
-        self.units = positive_size(units, "units", "LowRank")
-        self.rank = positive_size(rank, "rank", "LowRank")
+        self.units = check_int(units, "units", "LowRank", expected="a positive int")
+        self.rank = check_int(rank, "rank", "LowRank", expected="a positive int")
         super().__init__(name=name, dtype=dtype)
 
     def _label(self) -> str:
@@ -135,9 +137,10 @@ class LowRank(_Fusion):
         for p in ps[1:]:
             prod = prod * p                                          # (R, batch, units)
         self._cache = {"v": vs, "p": ps}
-        return xp.sum(prod, axis=0) + self.params["b"]
+        return self._remember_output(xp.sum(prod, axis=0) + self.params["b"])
 
     def backward(self, grad_out: Any) -> dict[str, Any]:
+        self._check_grad_out(grad_out)
         c = forward_cache(self._cache or None, self._label())
         xp = array_namespace(grad_out)
         vs, ps = c["v"], c["p"]

@@ -123,7 +123,15 @@ class Loss:
         self._cache: dict[str, Any] | None = None
 
     def __call__(self, y_true: Any, y_pred: Any) -> Any:
+        """Check both arguments, then :meth:`compute`."""
         raise NotImplementedError
+
+    def compute(self, y_true: Any, y_pred: Any) -> Any:
+        """The formula alone, on arguments already checked: y_pred a real array, y_true
+        what ``target`` says (class ids (rows,) for "labels", y_pred's shape and dtype for
+        "values", None for "pairs"). A model checks its data once per ``fit`` and calls
+        this on every batch. (A loss without its own runs the checked call.)"""
+        return self(y_true, y_pred)
 
     def backward(self) -> Any:
         raise NotImplementedError

@@ -52,6 +52,9 @@ class BinaryCrossentropy(Loss):
     def __call__(self, y_true: Any, y_pred: Any) -> Any:
         y_pred = _as_pred(y_pred, "BinaryCrossentropy")
         y_true = _as_target(y_true, y_pred, "BinaryCrossentropy")
+        return self.compute(y_true, y_pred)
+
+    def compute(self, y_true: Any, y_pred: Any) -> Any:
         xp = array_namespace(y_pred)
         if self.from_logits:
             z = y_pred
@@ -159,7 +162,10 @@ class CategoricalCrossentropy(_CrossentropyBase):
             raise ValueError("CategoricalCrossentropy: y_pred must have shape (batch, classes), "
                              f"got {tuple(y_pred.shape)}")
         t = _as_target(y_true, y_pred, "CategoricalCrossentropy")
-        return self._forward(t, y_pred)
+        return self.compute(t, y_pred)
+
+    def compute(self, y_true: Any, y_pred: Any) -> Any:
+        return self._forward(y_true, y_pred)
 
 
 class SparseCategoricalCrossentropy(_CrossentropyBase):
@@ -202,15 +208,17 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
         rows = xp.reshape(y_pred, (-1, classes))
         check_same_batch({"y_true": labels, "y_pred": rows},
                          "SparseCategoricalCrossentropy: y_true and y_pred")
-        return self._forward(xp.reshape(_onehot(xp, labels, rows), tuple(y_pred.shape)), y_pred)
+        return self.compute(labels, y_pred)
 
-    def _call_checked(self, labels: Any, y_pred: Any) -> Any:
-        """``__call__`` for labels a model has already checked (int64 in range, on
-        y_pred's backend), as its training loop passes them: skips re-checking them on
-        every batch (about 10 µs, 7% of the seed model's step)."""
-        if getattr(labels, "ndim", None) != 1 or getattr(y_pred, "ndim", None) != 2:
-            return self(labels, y_pred)
-        return self._forward(_onehot(array_namespace(y_pred), labels, y_pred), y_pred)
+    def compute(self, y_true: Any, y_pred: Any) -> Any:
+        """On checked labels: int class ids (rows,) on y_pred's backend, one per row of
+        y_pred (batch, ..., classes)."""
+        xp = array_namespace(y_pred)
+        if y_pred.ndim == 2:
+            return self._forward(_onehot(xp, y_true, y_pred), y_pred)
+        rows = xp.reshape(y_pred, (-1, int(y_pred.shape[-1])))
+        t = _onehot(xp, xp.reshape(y_true, (-1,)), rows)
+        return self._forward(xp.reshape(t, tuple(y_pred.shape)), y_pred)
 
 
 def _onehot(xp: Any, labels: Any, rows: Any) -> Any:

@@ -56,7 +56,17 @@ class InfoNCE(Loss):
             raise ValueError(f"{who}: y_pred is empty (shape {(n, m)}); expected at least one "
                              "pair")
         xp = array_namespace(y_pred)
-        P = self._matching(y_true, n, xp, y_pred.dtype)
+        return self.compute(self._matching(y_true, n, xp), y_pred)
+
+    def compute(self, y_true: Any, y_pred: Any) -> Any:
+        """On a checked square y_pred and y_true None (the diagonal) or checked indices."""
+        xp = array_namespace(y_pred)
+        n = int(y_pred.shape[0])
+        if y_true is None:
+            P = xp.eye(n, dtype=y_pred.dtype)
+        else:
+            P = xp.astype(y_true[:, None] == xp.arange(n, dtype=y_true.dtype)[None, :],
+                          y_pred.dtype)
         z = y_pred if self.temperature is None else y_pred / self.temperature
         log_rows = _log_softmax(z, axis=1)
         log_cols = _log_softmax(z, axis=0)
@@ -65,10 +75,10 @@ class InfoNCE(Loss):
         return xp.asarray(loss)
 
     @staticmethod
-    def _matching(y_true: Any, n: int, xp: Any, dtype: Any) -> Any:
-        """P (N, N): 1 at (i, y_i), from y_true (None: the identity)."""
+    def _matching(y_true: Any, n: int, xp: Any) -> Any:
+        """y_true checked: None (the diagonal) or (N,) int indices, a permutation."""
         if y_true is None:
-            return xp.eye(n, dtype=dtype)
+            return None
         if not is_array(y_true):
             try:
                 y_true = np.asarray(y_true)
@@ -91,7 +101,7 @@ class InfoNCE(Loss):
         if not bool(xp.all(xp.sort(y_true) == idx)):
             raise ValueError(f"InfoNCE: y_true must be a permutation of 0..{n - 1} (each caption "
                              "matched to exactly one image)")
-        return xp.astype(y_true[:, None] == idx[None, :], dtype)
+        return y_true
 
     def backward(self) -> Any:
         """dL/dy_pred = (softmax_row + softmax_col − 2P) / (2N τ), shape (N, N)."""

@@ -23,6 +23,9 @@ class MeanSquaredError(Loss):
     def __call__(self, y_true: Any, y_pred: Any) -> Any:
         y_pred = _as_pred(y_pred, "MeanSquaredError")
         y_true = _as_target(y_true, y_pred, "MeanSquaredError")
+        return self.compute(y_true, y_pred)
+
+    def compute(self, y_true: Any, y_pred: Any) -> Any:
         xp = array_namespace(y_pred)
         diff = y_pred - y_true
         self._cache = {"diff": diff}

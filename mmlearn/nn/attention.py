@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn._validation import did_you_mean, positive_size, shape_str
+from mmlearn._validation import check_int, did_you_mean, shape_str
 from mmlearn.backend import array_namespace, is_array
 from mmlearn.nn.init import glorot_uniform
 from mmlearn.nn.layer import Layer
@@ -60,12 +60,12 @@ class MultiHeadAttention(Layer):
                  input_shape: tuple[int, ...] | None = None, name: str | None = None,
                  dtype: str | None = None) -> None:
         owner = "MultiHeadAttention"
-        self.num_heads = positive_size(num_heads, "num_heads", owner)
-        self.key_dim = positive_size(key_dim, "key_dim", owner)
-        self.value_dim = self.key_dim if value_dim is None else positive_size(
-            value_dim, "value_dim", owner)
-        self.output_dim = None if output_dim is None else positive_size(
-            output_dim, "output_dim", owner)
+        self.num_heads = check_int(num_heads, "num_heads", owner, expected="a positive int")
+        self.key_dim = check_int(key_dim, "key_dim", owner, expected="a positive int")
+        self.value_dim = self.key_dim if value_dim is None else check_int(
+            value_dim, "value_dim", owner, expected="a positive int")
+        self.output_dim = None if output_dim is None else check_int(
+            output_dim, "output_dim", owner, expected="a positive int")
         self.use_bias = bool(use_bias)
         self.attention_scores: Any = None
         self._dims: dict[str, int] = {}
@@ -214,7 +214,7 @@ class MultiHeadAttention(Layer):
         self.attention_scores = A
         self._cache = {"x": x, "q": q_in, "k": k_in, "v": v_in, "Q": Q, "K": K, "V": V,
                        "A": A, "O": O}
-        return self._affine(O, "Wo", "bo")
+        return self._remember_output(self._affine(O, "Wo", "bo"))
 
     def backward(self, grad_out: Any) -> Any:
         """Reverse of forward, with δ = dL/dout (batch, Tq, output_dim):
@@ -225,6 +225,7 @@ class MultiHeadAttention(Layer):
             dQᵢ = dSᵢ Kᵢ / √d,  dKᵢ = dSᵢᵀ Qᵢ / √d
             dW• = x•ᵀ d•,  db• = Σ d•,  dx• = d• W•ᵀ              (the three projections)
         """
+        self._check_grad_out(grad_out)
         if not self._cache:
             raise RuntimeError(f"{self._label()}: call forward before backward")
         c = self._cache

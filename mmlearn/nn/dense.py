@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn._validation import float_input, forward_cache, input_dims, lookup, positive_size
+from mmlearn._validation import check_int, float_input, forward_cache, input_dims, lookup
 from mmlearn.backend import array_namespace
 from mmlearn.nn import activations
 from mmlearn.nn.init import INITIALIZERS
@@ -42,7 +42,7 @@ class Dense(Layer):
                  kernel_initializer: str | Callable = "glorot_uniform",
                  name: str | None = None,
                  dtype: str | None = None, trainable: bool = True) -> None:
-        self.units = positive_size(units, "units", "Dense")
+        self.units = check_int(units, "units", "Dense", expected="a positive int")
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         if isinstance(kernel_initializer, str):
@@ -80,7 +80,9 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*tuple(input_shape)[:-1], self.units)
 
-    def _check_input(self, x: Any) -> Any:
+    def check_input(self, x: Any) -> Any:
+        """x must be real (ints and bools become float, as Keras casts inputs) with
+        ``in`` features on its last axis."""
         x = float_input(x, f"Dense({self.units})", self.dtype)
         fan_in = int(self.params["W"].shape[0])
         if x.ndim < 2 or int(x.shape[-1]) != fan_in:
@@ -90,15 +92,16 @@ class Dense(Layer):
         return x
 
     def forward(self, x: Any, training: bool = False) -> Any:
-        x = self._check_input(x)
+        """y = f(x @ W + b) for x (batch, ..., in) as :meth:`check_input` passes it."""
         self._x = x                                          # backward needs the input
         z = x @ self.params["W"]
         if self.use_bias:
             z += self.params["b"]                           # z is ours: add in place
-        return self.activation.forward(z)
+        return self._remember_output(self.activation.forward(z))
 
     def backward(self, grad_out: Any) -> Any:
         """dL/dx from dL/dy: first through the activation (δ = f'(z) ⊙ dL/dy), then linear."""
+        self._check_grad_out(grad_out)
         return self.backward_linear(self.activation.backward(grad_out))
 
     def backward_linear(self, delta: Any) -> Any:
@@ -141,11 +144,15 @@ class Activation(Layer):
     def activation_name(self) -> str:
         return getattr(self.activation, "name", type(self.activation).__name__.lower())
 
+    def check_input(self, x: Any) -> Any:
+        """x must be real (ints and bools become float)."""
+        return float_input(x, f"Activation({self.activation_name!r})", self.dtype)
+
     def forward(self, x: Any, training: bool = False) -> Any:
-        x = float_input(x, f"Activation({self.activation_name!r})", self.dtype)
-        return self.activation.forward(x)
+        return self._remember_output(self.activation.forward(x))
 
     def backward(self, grad_out: Any) -> Any:
+        self._check_grad_out(grad_out)
         return self.activation.backward(grad_out)
 
     def backward_linear(self, delta: Any) -> Any:

@@ -39,11 +39,12 @@ class Dropout(Layer):
         x = float_input(x, f"Dropout({self.rate})", self.dtype)
         if not training or self.rate == 0.0:
             self._mask = None                                 # identity: backward passes through
-            return x
+            return self._remember_output(x)
         xp = array_namespace(x)
         keep = rng().random(tuple(int(d) for d in x.shape)) >= self.rate
         self._mask = xp.astype(asarray(keep, xp=xp), x.dtype) * (1.0 / (1.0 - self.rate))
-        return x * self._mask
+        return self._remember_output(x * self._mask)
 
     def backward(self, grad_out: Any) -> Any:
+        self._check_grad_out(grad_out)
         return grad_out if self._mask is None else grad_out * self._mask

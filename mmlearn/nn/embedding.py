@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mmlearn._validation import forward_cache, positive_size, size
+from mmlearn._validation import check_int, forward_cache, size
 from mmlearn.backend import array_namespace, rng
 from mmlearn.nn.layer import Layer
 
@@ -27,8 +27,9 @@ class Embedding(Layer):
     def __init__(self, input_dim: int, output_dim: int, *, input_shape: tuple | None = None,
                  name: str | None = None,
                  dtype: str | None = None, trainable: bool = True) -> None:
-        self.input_dim = positive_size(input_dim, "input_dim", "Embedding")
-        self.output_dim = positive_size(output_dim, "output_dim", "Embedding")
+        self.input_dim = check_int(input_dim, "input_dim", "Embedding", expected="a positive int")
+        self.output_dim = check_int(output_dim, "output_dim", "Embedding",
+                                    expected="a positive int")
         self._ids: Any = None
         super().__init__(input_shape=input_shape, name=name, trainable=trainable, dtype=dtype)
 
@@ -60,9 +61,10 @@ class Embedding(Layer):
                                  f"(input_dim={self.input_dim}), got {low if low < 0 else high}")
         self._ids = (ids, tuple(x.shape))
         out = xp.take(E, ids, axis=0)
-        return xp.reshape(out, (*tuple(x.shape), self.output_dim))
+        return self._remember_output(xp.reshape(out, (*tuple(x.shape), self.output_dim)))
 
     def backward(self, grad_out: Any) -> None:
+        self._check_grad_out(grad_out)
         xp = array_namespace(grad_out)
         ids, _ = forward_cache(self._ids, "Embedding")
         g = xp.reshape(grad_out, (-1, self.output_dim))               # (N, D)

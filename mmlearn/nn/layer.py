@@ -13,7 +13,6 @@ parameters once the input size is known, either at construction
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections import defaultdict
 from typing import Any
@@ -48,9 +47,6 @@ class Layer:
     caller's arrays are never trained in place.
     """
 
-    #: False for containers (models) whose forward builds their parts itself.
-    builds_in_forward: bool = True
-
     def __init__(self, *, input_shape: tuple[int, ...] | None = None, name: str | None = None,
                  trainable: bool = True, dtype: str | None = None) -> None:
         if dtype is not None and dtype not in FLOATX:
@@ -66,53 +62,6 @@ class Layer:
         if input_shape is not None:
             shape = _as_shape(input_shape, "input_shape")
             self.build((None, *shape))
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Let ``forward`` build an unbuilt layer too, as calling it does, and check what
-        reaches ``backward``.
-
-        Without this, ``Dense(9).forward(x)`` on a fresh layer would fail with a bare
-        KeyError on its missing weights instead of building them from ``x``'s shape, and a
-        gradient of the wrong shape would fail deep inside NumPy, or not at all.
-        """
-        super().__init_subclass__(**kwargs)
-        own_forward = cls.__dict__.get("forward")
-        own_backward = cls.__dict__.get("backward")
-        if own_forward is None or not getattr(cls, "builds_in_forward", True):
-            return
-
-        @functools.wraps(own_forward)
-        def forward(self: Layer, x: Any, training: bool = False) -> Any:
-            if not self.built and not self.__dict__.get("_building"):
-                self._building = True       # a build that runs forward must not recurse
-                try:
-                    self.build(tuple(x.shape) if hasattr(x, "shape") else _shape_of_dict(x))
-                finally:
-                    self._building = False
-            out = own_forward(self, x, training=training)
-            self._output_shape = _shape_of(out)     # what backward's gradient must match
-            return out
-
-        cls.forward = forward
-        if own_backward is None:
-            return
-
-        @functools.wraps(own_backward)
-        def backward(self: Layer, grad_out: Any) -> Any:
-            want = self.__dict__.get("_output_shape")
-            if want is None:
-                raise RuntimeError(f"{self.name}.backward called before forward: call forward "
-                                   "before backward (backward needs what forward cached)")
-            got = _shape_of(grad_out) if hasattr(grad_out, "shape") or isinstance(
-                grad_out, dict) else None
-            if got != want:
-                shown = "an array" if got is None and not hasattr(grad_out, "shape") else got
-                raise ValueError(f"{self.name}.backward expected grad_out of shape {want} (the "
-                                 f"shape of its last output), got "
-                                 f"{shown if got is not None else type(grad_out).__name__}")
-            return own_backward(self, grad_out)
-
-        cls.backward = backward
 
     # -- building -------------------------------------------------------------
     def build(self, input_shape: tuple) -> None:
@@ -134,15 +83,45 @@ class Layer:
 
     # -- the contract ---------------------------------------------------------
     def __call__(self, x: Any, training: bool = False) -> Any:
+        """``layer(x)``, as in Keras: build on the first call (from x's shape), check x
+        (:meth:`check_input`), then :meth:`forward`. A model checks its data once per
+        ``fit`` and then runs its layers' ``forward`` on every batch."""
         if not self.built:
             self.build(tuple(x.shape) if hasattr(x, "shape") else _shape_of_dict(x))
-        return self.forward(x, training=training)
+        return self.forward(self.check_input(x), training=training)
+
+    def check_input(self, x: Any) -> Any:
+        """What calling the layer checks before ``forward`` (here: nothing); returns x,
+        possibly cast (Dense: integer data becomes float, and the width must match)."""
+        return x
 
     def forward(self, x: Any, training: bool = False) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
 
     def backward(self, grad_out: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+    # -- the checks every backward shares ---------------------------------------
+    def _remember_output(self, out: Any) -> Any:
+        """Called by ``forward`` on its result: keeps the output's shape, which backward's
+        gradient must have (:meth:`_check_grad_out`). Returns ``out``."""
+        self._output_shape = _shape_of(out)
+        return out
+
+    def _check_grad_out(self, grad_out: Any) -> None:
+        """Called first by ``backward``: forward must have run, and ``grad_out`` must have
+        the shape of its last output (else the error would come from deep inside NumPy,
+        or not at all)."""
+        want = self.__dict__.get("_output_shape")
+        if want is None:
+            raise RuntimeError(f"{self.name}.backward called before forward: call forward "
+                               "before backward (backward needs what forward cached)")
+        got = _shape_of(grad_out) if hasattr(grad_out, "shape") or isinstance(
+            grad_out, dict) else None
+        if got != want:
+            shown = got if got is not None else type(grad_out).__name__
+            raise ValueError(f"{self.name}.backward expected grad_out of shape {want} (the "
+                             f"shape of its last output), got {shown}")
 
     # -- parameters -----------------------------------------------------------
     def add_param(self, name: str, value: np.ndarray, dtype: str | None = None) -> Any:

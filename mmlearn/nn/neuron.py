@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mmlearn._validation import as_float_array, positive_size
+from mmlearn._validation import as_float_array, check_int
 from mmlearn.backend import array_namespace, asarray, floatx, rng, to_numpy
 from mmlearn.nn import activations as _activations
 
@@ -47,14 +47,14 @@ class Neuron:
         if weights is None:
             if n_inputs is None:
                 raise ValueError(f"{who}: give n_inputs (how many inputs) or the weights")
-            n = positive_size(n_inputs, "n_inputs", who)
+            n = check_int(n_inputs, "n_inputs", who, expected="a positive int")
             limit = math.sqrt(6.0 / (n + 1))
             w = self._initial_weights(n, limit)
         else:
             # a copy: training updates the neuron's weights, never the caller's array
             w = asarray(as_float_array(weights, "weights", ndim=1), copy=True)
-            if n_inputs is not None and int(w.shape[0]) != positive_size(n_inputs, "n_inputs",
-                                                                            who):
+            if n_inputs is not None and int(w.shape[0]) != check_int(
+                    n_inputs, "n_inputs", who, expected="a positive int"):
                 raise ValueError(f"{who}: n_inputs={n_inputs} but weights has "
                                  f"{int(w.shape[0])} entries")
         if isinstance(bias, bool) or not isinstance(bias, int | float | np.number) \
@@ -159,7 +159,7 @@ class Perceptron(Neuron):
         bad = sorted({v for v in labels if v not in (0.0, 1.0)})
         if bad:
             raise ValueError(f"Perceptron.fit: y must hold labels 0 or 1, got {bad[:5]}")
-        epochs = positive_size(epochs, "epochs", "Perceptron.fit")
+        epochs = check_int(epochs, "epochs", "Perceptron.fit", expected="a positive int")
         if isinstance(learning_rate, bool) or not isinstance(learning_rate, int | float) \
                 or not learning_rate > 0:
             raise ValueError(f"Perceptron.fit: learning_rate must be a positive number, "

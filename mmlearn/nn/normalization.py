@@ -59,9 +59,10 @@ class LayerNorm(Layer):
         inv_std = 1.0 / xp.sqrt(var + self.epsilon)
         x_hat = xc * inv_std
         self._cache = (x_hat, inv_std)
-        return x_hat * self.params["gamma"] + self.params["beta"]
+        return self._remember_output(x_hat * self.params["gamma"] + self.params["beta"])
 
     def backward(self, grad_out: Any) -> Any:
+        self._check_grad_out(grad_out)
         xp = array_namespace(grad_out)
         x_hat, inv_std = forward_cache(self._cache, "LayerNorm")
         d = int(x_hat.shape[-1])

@@ -39,9 +39,11 @@ class Flatten(Layer):
             raise ValueError(f"Flatten expected an array with a batch axis, got {x!r}")
         xp = array_namespace(x)
         self._shape = tuple(x.shape)
-        return xp.reshape(x, (int(x.shape[0]), -1) if size(x) else (int(x.shape[0]), 0))
+        rows = int(x.shape[0])
+        return self._remember_output(xp.reshape(x, (rows, -1) if size(x) else (rows, 0)))
 
     def backward(self, grad_out: Any) -> Any:
+        self._check_grad_out(grad_out)
         return array_namespace(grad_out).reshape(grad_out, forward_cache(self._shape, "Flatten"))
 
 
@@ -66,9 +68,10 @@ class GlobalAveragePooling1D(Layer):
             raise ValueError("GlobalAveragePooling1D expected input of shape "
                              f"(batch, steps, features) with steps > 0, got {input_dims(x.shape)}")
         self._steps = int(x.shape[1])
-        return array_namespace(x).mean(x, axis=1)
+        return self._remember_output(array_namespace(x).mean(x, axis=1))
 
     def backward(self, grad_out: Any) -> Any:
+        self._check_grad_out(grad_out)
         xp = array_namespace(grad_out)
         steps = forward_cache(self._steps, "GlobalAveragePooling1D")
         g = xp.expand_dims(grad_out / steps, axis=1)                    # (batch, 1, features)

@@ -34,6 +34,7 @@ from mmlearn.viz import (
     _curves,
     _embeddings,
     _evaluation,
+    _figure_words,  # noqa: F401  (for its effect: figures print their words in the language)
     _fusion,
     _graph,
     _history,

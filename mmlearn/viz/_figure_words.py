@@ -19,6 +19,7 @@ import sys
 from typing import Any
 
 from mmlearn import _i18n
+from mmlearn.viz._fonts import use_language_font
 
 __all__ = ["follow_language", "translate_figure"]
 
@@ -63,8 +64,6 @@ def _wrap(print_figure):
     @functools.wraps(print_figure)
     def print_figure_in_language(self, *args, **kwargs):
         if _i18n.get_language() != "en":
-            from mmlearn.viz._fonts import use_language_font
-
             use_language_font()
             translate_figure(self.figure)
         return print_figure(self, *args, **kwargs)
@@ -92,3 +91,10 @@ def follow_language(language: str | None = None) -> None:
     original = FigureCanvasBase.print_figure
     FigureCanvasBase.print_figure = _wrap(original)
     _state["original"] = original
+
+
+# Follow every set_language from now on, and a session that starts in another language
+# (MMLEARN_LANGUAGE) at once.
+_i18n.on_language_change(follow_language)
+if _i18n.get_language() != "en":
+    follow_language()

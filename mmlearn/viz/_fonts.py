@@ -5,10 +5,6 @@ before). In Chinese the first installed font of :data:`CJK_FONTS` goes first in
 ``font.sans-serif`` and ``axes.unicode_minus`` is turned off (CJK fonts often lack U+2212);
 back in English, the settings as they were are restored. Without any CJK font, a warning
 says what to install, once, and the words show as boxes.
-
-The same switch has figures printed with their words translated (mmlearn.viz._figure_words):
-set at import when the session starts in a language other than English, then at every
-``set_language``.
 """
 
 from __future__ import annotations
@@ -17,7 +13,6 @@ import sys
 import warnings
 
 from mmlearn import _i18n
-from mmlearn.viz import _figure_words
 
 __all__ = ["CJK_FONTS", "use_language_font"]
 
@@ -67,13 +62,9 @@ def use_language_font(language: str | None = None) -> None:
 
 def _on_language_change(language: str) -> None:
     """After ``set_language``: change the fonts now if matplotlib is already loaded (figures
-    a notebook draws itself follow too); otherwise the next plot does it. Figures are
-    printed with their words in ``language`` from now on."""
+    a notebook draws itself follow too); otherwise the next plot does it."""
     if "matplotlib" in sys.modules:
         use_language_font(language)
-    _figure_words.follow_language(language)
 
 
 _i18n.on_language_change(_on_language_change)
-if _i18n.get_language() != "en":        # a session that starts in Chinese (MMLEARN_LANGUAGE)
-    _figure_words.follow_language()
