@@ -33,6 +33,16 @@ def test_calling_a_fresh_layer_builds_it(make, x, out_shape):
     assert layer.built and tuple(out.shape) == out_shape
 
 
+@pytest.mark.parametrize("make, x, out_shape", FRESH_LAYERS[:-1])  # a model builds itself
+def test_forward_on_a_fresh_layer_says_it_is_not_built(make, x, out_shape):
+    """``forward`` does not build; on a fresh layer it is a clear error naming the layer and
+    the way out, not a bare KeyError or a complaint about the input."""
+    layer = make()
+    with pytest.raises(RuntimeError, match=rf"{layer.name} .*: it is not built\. Call it"):
+        layer.forward(x)
+    assert not layer.built
+
+
 @pytest.mark.parametrize("make, x, out_shape", FRESH_LAYERS)
 def test_backward_fills_grads_with_params_keys_and_shapes(make, x, out_shape):
     layer = make()

@@ -95,6 +95,7 @@ class _Fusion(Layer):
     # -- checks on every call -------------------------------------------------
     def _inputs(self, x: Any) -> list[Any]:
         """Validate ``x`` against the built modalities; return the arrays in build order."""
+        self.require_built()
         self._check_dict(x)
         self._check_keys(list(x), self._keys)
         for k in self._keys:

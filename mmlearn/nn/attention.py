@@ -134,6 +134,7 @@ class MultiHeadAttention(Layer):
 
     def _inputs(self, x: Any) -> tuple[Any, Any, Any, Any]:
         """Validate and unpack x into (query, key, value, mask)."""
+        self.require_built()
         if isinstance(x, dict):
             self._check_keys(x)
             arrays = {"query": x["query"], "value": x.get("value", x["query"])}

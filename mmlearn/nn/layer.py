@@ -37,6 +37,20 @@ def unique_name(prefix: str) -> str:
     return prefix if n == 0 else f"{prefix}_{n}"
 
 
+class Params(dict):
+    """A layer's parameters by name. Asking for one it does not have says why, instead of a
+    bare ``KeyError``: most often the layer is not built yet (``forward`` does not build;
+    calling the layer does)."""
+
+    def __init__(self, owner: Layer) -> None:
+        super().__init__()
+        self._owner = owner
+
+    def __missing__(self, key: str) -> Any:
+        self._owner.require_built(f"has no parameter {key!r} yet")
+        raise KeyError(f"{self._owner.name} has no parameter {key!r}; it has {list(self)}")
+
+
 class Layer:
     """Base class: subclasses implement ``build``, ``forward`` and ``backward``.
 
@@ -53,7 +67,7 @@ class Layer:
             raise ValueError(f"{type(self).__name__}: dtype must be one of {FLOATX} or None "
                              f"(mm.floatx()), got {dtype!r}")
         self.dtype = dtype or floatx()        # the parameters' dtype, fixed at construction
-        self.params: dict[str, Any] = {}
+        self.params: dict[str, Any] = Params(self)
         self.grads: dict[str, Any] = {}
         self.trainable = trainable
         self.built = False
@@ -72,6 +86,15 @@ class Layer:
         is_dict = isinstance(input_shape, dict)
         self.input_shape = dict(input_shape) if is_dict else tuple(input_shape)
         self.built = True
+
+    def require_built(self, what: str = "cannot run forward") -> None:
+        """Raise a clear error if the layer is not built yet (``forward`` does not build;
+        calling the layer does)."""
+        if not self.built:
+            raise RuntimeError(
+                f"{self.name} {what}: it is not built. Call it as {self.name}(x), which "
+                "builds it from x's shape, or give input_shape=... (or call "
+                "build(input_shape)) before using forward")
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """Shape of the output for an input of ``input_shape`` (default: unchanged)."""
