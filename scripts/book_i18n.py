@@ -136,6 +136,9 @@ def catalogue_stats(path: Path) -> dict[str, int]:
 FIGURE_CALLS = frozenset({"set_title", "set_xlabel", "set_ylabel", "suptitle", "title",
                           "xlabel", "ylabel", "text", "annotate", "set_text", "legend"})
 FIGURE_KEYWORDS = frozenset({"title", "xlabel", "ylabel", "label", "suptitle"})
+# mmlearn.viz draws the keys of the dicts it is given as legend or group labels
+# (``viz.plot_history(h, references={"expected ceiling, text only": 0.8})``).
+PLOT_LIST_KEYWORDS = frozenset({"labels", "names", "titles", "classes", "class_names"})
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -152,9 +155,11 @@ def code_figure_words(source: str) -> list[str]:
     A figure word is a plain string constant (not an f-string) that is a positional argument
     of a call named as in :data:`FIGURE_CALLS` (``ax.set_title("...")``, ``plt.xlabel("...")``,
     ``ax.legend(["...", ...])``), or the value of a keyword of :data:`FIGURE_KEYWORDS` in any
-    call (``label="train"``; ``labels=[...]`` for each of its strings), and holds a word of
-    two or more ASCII letters. Lines of IPython magic (``%``, ``!``) are dropped first; a cell
-    that is still not Python gives nothing.
+    call (``label="train"``; ``labels=[...]`` for each of its strings), or a string key of a
+    dict (or a string of a list keyword) given to a plot call (``viz.plot_history(h,
+    references={"chance": 0.5})``), and holds a word of two or more ASCII letters. Lines of
+    IPython magic (``%``, ``!``) are dropped first; a cell that is still not Python gives
+    nothing.
     """
     lines = [line for line in source.splitlines()
              if not line.lstrip().startswith(("%", "!"))]
@@ -179,8 +184,35 @@ def code_figure_words(source: str) -> list[str]:
                 found += _strings(keyword.value)
             elif keyword.arg == "labels" and isinstance(keyword.value, ast.List | ast.Tuple):
                 found += [word for element in keyword.value.elts for word in _strings(element)]
-        words += [word for word in found if _WORD.search(word) and word not in words]
+        if _is_plot_call(func, name):
+            found += _plot_labels(call)
+        for word in found:
+            if _WORD.search(word) and word not in words:
+                words.append(word)
     return words
+
+
+def _is_plot_call(func: ast.expr, name: str | None) -> bool:
+    """``viz.anything(...)`` or ``plot_...(...)``: a call that draws the labels it is given."""
+    owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(
+        func.value, ast.Name) else None
+    return owner == "viz" or (name or "").startswith("plot")
+
+
+def _plot_labels(call: ast.Call) -> list[str]:
+    """The string keys of every dict literal in a plot call's arguments, and the strings of
+    its list keywords (:data:`PLOT_LIST_KEYWORDS`)."""
+    found: list[str] = []
+    for value in [*call.args, *(keyword.value for keyword in call.keywords)]:
+        for node in ast.walk(value):
+            if isinstance(node, ast.Dict):
+                found += [word for key in node.keys if key is not None
+                          for word in _strings(key)]
+    for keyword in call.keywords:
+        if keyword.arg in PLOT_LIST_KEYWORDS and isinstance(keyword.value,
+                                                             ast.List | ast.Tuple):
+            found += [word for element in keyword.value.elts for word in _strings(element)]
+    return found
 
 
 def notebook_figure_words(notebook: dict) -> list[tuple[str, str]]:
