@@ -682,3 +682,46 @@ def test_widget_checkers_never_raise(make, answer):
     assert isinstance(fb, Feedback)
     assert not fb.correct
     assert fb.message and "Please report this" not in fb.message, fb.message
+
+
+def _ids_with_one_bad_row() -> np.ndarray:
+    ids = np.ones((40, 3), np.int64)
+    ids[37, 1] = 9                                     # row 37: beyond the first batches
+    return ids
+
+
+def test_fit_and_predict_check_every_id_once_before_any_step():
+    """Layers check their input when called, not in ``forward``; a model checks its data
+    once per fit/evaluate/predict: one sample through every layer, and all of it through
+    the layer it enters first, so an Embedding id out of range in row 37 is refused before
+    the first step, not in the fifth batch (nor, worse, wrapped around if negative)."""
+    mm.set_seed(0)
+    model = Sequential([Embedding(5, 3), mm.layers.GlobalAveragePooling1D(),
+                        Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    ids, y = _ids_with_one_bad_row(), np.zeros(40, np.int64)
+    model(ids[:1])
+    before = model.get_weights()
+    for call in (lambda: model.fit(ids, y, batch_size=8, verbose=0),
+                 lambda: model.evaluate(ids, y, verbose=0), lambda: model.predict(ids)):
+        with pytest.raises(ValueError, match=r"Embedding\(5, 3\): ids must be in \[0, 4\].*9"):
+            call()
+    negative = np.ones((40, 3), np.int64)
+    negative[30, 0] = -1
+    with pytest.raises(ValueError, match=r"ids must be in \[0, 4\].*got -1"):
+        model.fit(negative, y, batch_size=8, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+    assert model.optimizer.iterations == 0
+
+
+def test_multimodal_fit_checks_every_id_of_each_modality_once():
+    mm.set_seed(0)
+    model = MultimodalModel(
+        encoders={"text": Sequential([Embedding(5, 3), mm.layers.GlobalAveragePooling1D()]),
+                  "num": Dense(3)},
+        fusion=fusion.Concat(), head=Dense(2, activation="softmax"))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x = {"text": _ids_with_one_bad_row(), "num": np.ones((40, 4), np.float32)}
+    with pytest.raises(ValueError, match=r"^modality 'text': Embedding\(5, 3\): ids must be"):
+        model.fit(x, np.zeros(40, np.int64), batch_size=8, verbose=0)
+    assert model.optimizer.iterations == 0

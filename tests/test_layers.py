@@ -375,7 +375,7 @@ def test_flatten_rank1_becomes_column():
 
 def test_flatten_scalar_is_an_error():
     with pytest.raises(ValueError, match="Flatten expected an array with a batch axis"):
-        layers.Flatten().forward(np.ones((), dtype=np.float32))
+        layers.Flatten()(np.ones((), dtype=np.float32))
 
 
 # -- Embedding ---------------------------------------------------------------------------

@@ -303,7 +303,7 @@ def test_adam_flat_state_gives_the_same_bits_as_one_parameter_at_a_time(monkeypa
     It must be an optimisation only: the same bits as updating each parameter alone, also
     when the set of parameters with a gradient changes (a None gradient) and for a
     parameter too large to join (it is updated on its own)."""
-    flat_max = optimizers._FLAT_MAX_SIZE
+    flat_max = optimizers.adam._FLAT_MAX_SIZE
     shapes = [(7, 5), (5,), (flat_max + 3,), (5, 2), (2,)]
     r = np.random.default_rng(4)
     start = [r.standard_normal(s).astype(np.float32) for s in shapes]
@@ -311,7 +311,7 @@ def test_adam_flat_state_gives_the_same_bits_as_one_parameter_at_a_time(monkeypa
     grads[3][1] = None                                  # step 4: bias 1 gets no update
 
     def train(limit: int) -> tuple[list[np.ndarray], optimizers.Optimizer]:
-        monkeypatch.setattr(optimizers, "_FLAT_MAX_SIZE", limit)
+        monkeypatch.setattr(optimizers.adam, "_FLAT_MAX_SIZE", limit)
         opt = cls(learning_rate=0.01)
         params = [p.copy() for p in start]
         for step in grads:

@@ -18,7 +18,8 @@ class _Fusion(Layer):
     """Shared plumbing: dict checks, building from a dict of shapes, fixed modality order.
 
     Subclasses implement ``_check_built_shapes(shapes)`` (ranks, agreement across
-    modalities), ``_build(shapes)`` (parameters), ``forward`` and ``backward``.
+    modalities), ``_build(shapes)`` (parameters), ``forward`` and ``backward``; calling
+    the layer checks its input (:meth:`check_input`) before ``forward``.
     """
 
     _min_modalities = 1
@@ -36,10 +37,12 @@ class _Fusion(Layer):
 
     # -- building -------------------------------------------------------------
     def __call__(self, x: Any, training: bool = False) -> Any:
+        """``fusion(x)``, as ``Layer.__call__``: build on the first call (from the shapes of
+        x's modalities), check x (:meth:`check_input`), then :meth:`forward`."""
         if not self.built:
             self._check_dict(x)
             self.build({k: tuple(v.shape) for k, v in x.items()})
-        return self.forward(x, training=training)
+        return self.forward(self.check_input(x), training=training)
 
     def _check_dict(self, x: Any) -> None:
         if not isinstance(x, dict):
@@ -92,10 +95,11 @@ class _Fusion(Layer):
     def _build(self, shapes: dict[str, tuple]) -> None:
         """Create the parameters (none by default)."""
 
-    # -- checks on every call -------------------------------------------------
-    def _inputs(self, x: Any) -> list[Any]:
-        """Validate ``x`` against the built modalities; return the arrays in build order."""
-        self.require_built()
+    # -- checks on every call, and the arrays forward reads -------------------
+    def check_input(self, x: Any) -> dict[str, Any]:
+        """x must be a dict with exactly the built modalities, each of its built shape and
+        all of one batch size; integer and bool data become the layer's float dtype, as
+        Keras casts inputs. Returns the checked dict (in build order)."""
         self._check_dict(x)
         self._check_keys(list(x), self._keys)
         for k in self._keys:
@@ -104,9 +108,14 @@ class _Fusion(Layer):
         if len(set(sizes.values())) > 1:
             raise ValueError(f"{self._label()}: every modality must have the same batch size, "
                              f"got {sizes}")
-        # integer and bool data become the layer's float dtype, as Keras casts inputs
-        return [real_array(x[k], f"{self._label()}: modality {k!r}", cast_to=self.dtype)
-                for k in self._keys]
+        return {k: real_array(x[k], f"{self._label()}: modality {k!r}", cast_to=self.dtype)
+                for k in self._keys}
+
+    def _inputs(self, x: dict[str, Any]) -> list[Any]:
+        """The arrays of x in build order (what forward starts from; an unbuilt layer says
+        so here)."""
+        self.require_built()
+        return [x[k] for k in self._keys]
 
     def _check_shape(self, key: str, shape: tuple) -> None:
         built = self._shapes[key]

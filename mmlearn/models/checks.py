@@ -4,15 +4,24 @@ messages that name the argument."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mmlearn import metrics as _metrics
-from mmlearn._validation import as_float_array, as_int_labels, check_int, lookup, shape_str
+from mmlearn._validation import (
+    as_float_array,
+    as_int_labels,
+    check_int,
+    lookup,
+    prefixed,
+    shape_str,
+)
 from mmlearn.backend import array_namespace
 from mmlearn.callbacks import Callback
+from mmlearn.models.parts import leaves
+from mmlearn.nn.layer import Layer
 
 if TYPE_CHECKING:
     from mmlearn.models.model import Model
@@ -160,3 +169,17 @@ def warn_nonfinite(model: Model, value: float, epoch: tuple[int, int],
         f"{epoch[1]}, batch {batch[0] + 1}/{batch[1]}. That batch's update was not applied; "
         f"{state}. Try a smaller learning_rate, or check the inputs and labels.",
         RuntimeWarning, stacklevel=5)
+
+
+def first_layers(x: dict[str, Any], encoders: Mapping[str, Layer],
+                 where: str) -> dict[str, Any]:
+    """Each modality of x, all of it, through the ``check_input`` of the first layer of
+    its encoder (Embedding: every id in range, which the one-sample probe cannot show);
+    an error starts with ``where.format(modality)``. Returns x as those layers pass it."""
+    out = dict(x)
+    for m, xm in x.items():
+        try:
+            out[m] = leaves(encoders[m])[0][0].check_input(xm)
+        except (ValueError, TypeError) as err:
+            raise prefixed(err, where.format(m)) from err
+    return out

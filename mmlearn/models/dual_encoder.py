@@ -27,6 +27,7 @@ from mmlearn._validation import (
 from mmlearn.backend import FLOATX, array_namespace, floatx, is_array, rng, to_numpy
 from mmlearn.callbacks import Callback, History
 from mmlearn.losses import InfoNCE
+from mmlearn.models import checks
 from mmlearn.models.model import Model
 from mmlearn.models.parts import TowerView, leaves
 from mmlearn.models.plan import TrainPlan
@@ -355,6 +356,9 @@ class DualEncoder(Model):
         for k in TOWERS:
             check_finite(x[k], f"{who}: {arg}[{k!r}]")
         return {k: self._cast(v) for k, v in x.items()}
+
+    def _check_all(self, x: dict[str, Any]) -> dict[str, Any]:
+        return checks.first_layers(x, {t: self.encoder(t) for t in TOWERS}, "{} encoder")
 
     def _check_batching(self, n: int, batch_size: int, who: str) -> None:
         if batch_size < 2:

@@ -26,10 +26,7 @@ from typing import Any
 
 from mmlearn import losses as _losses
 from mmlearn import optimizers as _optimizers
-from mmlearn._validation import (
-    check_int,
-    prefixed,
-)
+from mmlearn._validation import check_int, prefixed
 from mmlearn.backend import array_namespace
 from mmlearn.callbacks import Callback, History, ProgressBar, _CallbackList, _ProgbarLogger
 from mmlearn.models import batching, checks
@@ -126,24 +123,17 @@ class Model(ModelWeights, Layer):
     def _prepare_x(self, x: Any, arg: str, who: str, allow_missing: bool = False) -> Any:
         raise NotImplementedError
 
-    @staticmethod
-    def _n(x: Any) -> int:
-        """The number of samples of an array or of a dict of modalities."""
-        if isinstance(x, dict):
-            x = next(iter(x.values()))
-        return int(x.shape[0])
+    def _probe(self, x: Any) -> tuple[Any, tuple]:
+        """Build every layer (if needed) and check x once, before any batch: one sample
+        goes through ``model(x)`` (every layer checks its input), then all of x through
+        the layers it enters first (:meth:`_check_all`). Returns x and the output shape."""
+        out = self(batching.rows(x, 0, 1), training=False)
+        return self._check_all(x), (None, *tuple(out.shape)[1:])
 
-    @staticmethod
-    def _slice(x: Any, start: int, stop: int) -> Any:
-        """Samples ``start:stop`` of an array or of every modality of a dict (views)."""
-        if isinstance(x, dict):
-            return {m: a[start:stop, ...] for m, a in x.items()}
-        return x[start:stop, ...]
-
-    def _probe(self, x: Any) -> tuple:
-        """Build every layer (if needed) and find the output shape with one sample."""
-        out = self(self._slice(x, 0, 1), training=False)
-        return (None, *tuple(out.shape)[1:])
+    def _check_all(self, x: Any) -> Any:
+        """All of x through the ``check_input`` of each layer it enters first (Embedding:
+        every id in range, which one sample cannot show); returns x as they pass it."""
+        return x
 
     def _prepare_y(self, y: Any, out_shape: tuple, arg: str) -> Any:
         """Targets as the loss wants them (``loss.target``), checked once per call."""
@@ -155,13 +145,13 @@ class Model(ModelWeights, Layer):
         """Checked (x, y), the number of samples and the output width."""
         x = self._prepare_x(x, ax, who)
         try:
-            out_shape = self._probe(x)
+            x, out_shape = self._probe(x)
         except (ValueError, TypeError) as err:
             if ax == "x":
                 raise
             raise prefixed(err, ax) from err          # e.g. "validation_data[0]: ..."
         y = self._prepare_y(y, out_shape, ay)
-        nx = self._n(x)
+        nx = batching.size(x)
         if y is not None and nx != int(y.shape[0]):
             raise ValueError(f"{ax} and {ay} must have the same number of samples, "
                              f"got {ax}: {nx}, {ay}: {int(y.shape[0])}")
@@ -249,7 +239,7 @@ class Model(ModelWeights, Layer):
         self._check_batching(n, batch_size, who)
         metric_fns = self._metric_functions(y, width)
         x, y, val = batching.hold_out(self, x, y, validation_data, validation_split, who)
-        n = self._n(x)
+        n = batching.size(x)
         history = History()
         history.params = {"verbose": verbose, "epochs": epochs,
                           "steps": math.ceil(n / batch_size)}
@@ -268,7 +258,7 @@ class Model(ModelWeights, Layer):
                     shuffle: bool, metric_fns: list[tuple[str, Callable]], plan: TrainPlan,
                     cbs: _CallbackList) -> None:
         x, y = data
-        n = self._n(x)
+        n = batching.size(x)
         cbs.on_train_begin()
         logs: dict[str, float] = {}
         for epoch in range(epochs):
@@ -291,19 +281,12 @@ class Model(ModelWeights, Layer):
     def _train_epoch(self, batches: list[tuple[int, Batch]],
                      metric_fns: list[tuple[str, Callable]], plan: TrainPlan,
                      cbs: _CallbackList, epoch: int, epochs: int) -> dict[str, float]:
-        names = sorted(["loss", *(name for name, _ in metric_fns)])
-        order = ["loss", *(name for name, _ in metric_fns)]
-        sums = dict.fromkeys(names, 0.0)
-        seen = 0
+        means = batching.Means(["loss", *(name for name, _ in metric_fns)])
         logs: dict[str, float] = {}
         for b, (xb, yb) in batches:
             cbs.on_batch_begin(b)
             values = self.train_step(xb, yb, plan, metric_fns)
-            nb = self._n(xb)
-            seen += nb
-            for name, value in zip(order, values, strict=True):
-                sums[name] += value * nb
-            logs = {k: sums[k] / seen for k in names}
+            logs = means.add(values, batching.size(xb))
             if not math.isfinite(values[0]):
                 self.stop_training = True
                 checks.warn_nonfinite(self, values[0], (epoch, epochs), (b, len(batches)))
@@ -356,20 +339,14 @@ class Model(ModelWeights, Layer):
     def _evaluate_arrays(self, x: Any, y: Any, batch_size: int, verbose: int,
                          metric_fns: list[tuple[str, Callable]]) -> dict[str, float]:
         batches = batching.batches(self, x, y, batch_size)
-        names = sorted(["loss", *(name for name, _ in metric_fns)])
-        sums = dict.fromkeys(names, 0.0)
+        means = batching.Means(["loss", *(name for name, _ in metric_fns)])
         bar = ProgressBar(len(batches), verbose) if verbose else None
         loss = self._loss_formula()
-        seen = 0
         logs: dict[str, float] = {}
         for i, (_, (xb, yb)) in enumerate(batches):
             out = self.forward(xb, training=False)
-            nb = self._n(xb)
-            seen += nb
-            sums["loss"] += float(loss(yb, out)) * nb
-            for name, fn in metric_fns:
-                sums[name] += float(fn(yb, out)) * nb
-            logs = {k: sums[k] / seen for k in names}
+            values = [float(loss(yb, out)), *(float(fn(yb, out)) for _, fn in metric_fns)]
+            logs = means.add(values, batching.size(xb))
             if bar is not None:
                 bar.update(i + 1, logs, finalize=i + 1 == len(batches))
         return logs
@@ -380,15 +357,14 @@ class Model(ModelWeights, Layer):
         who = self._who("predict")
         batch_size = checks.batch_size_or_default(batch_size, who)
         verbose = checks.verbosity(verbose, who)
-        x = self._prepare_x(x, "x", who, allow_missing=True)
-        n = self._n(x)
+        x, _ = self._probe(self._prepare_x(x, "x", who, allow_missing=True))
+        n = batching.size(x)
         steps = math.ceil(n / batch_size)
         bar = ProgressBar(steps, verbose) if verbose else None
         outs = []
         for b in range(steps):
-            xb = self._slice(x, b * batch_size, min(n, (b + 1) * batch_size))
-            run = self if b == 0 else self.forward     # the first batch checks every layer
-            outs.append(run(xb, training=False))
+            xb = batching.rows(x, b * batch_size, min(n, (b + 1) * batch_size))
+            outs.append(self.forward(xb, training=False))
             if bar is not None:
                 bar.update(b + 1, finalize=b + 1 == steps)
         if len(outs) == 1:

@@ -9,6 +9,7 @@ import numpy as np
 
 from mmlearn._validation import as_float_array, did_you_mean, prefixed
 from mmlearn.backend import array_namespace, asarray, get_namespace, rng
+from mmlearn.models import checks
 from mmlearn.models.model import Model
 from mmlearn.models.parts import leaves, shape_of
 from mmlearn.models.plan import TrainPlan, fuses_with_loss, run_backward
@@ -189,7 +190,7 @@ class MultimodalModel(Model):
         """Head, fusion, then each encoder that needs it; without a plan every layer runs."""
         if self.head is not None:
             grad = (plan.run("head", grad, fused) if plan is not None
-                    else run_backward(self._chain(self.head), 0, grad, fused))
+                    else run_backward([leaf for leaf, _ in leaves(self.head)], 0, grad, fused))
         if plan is not None and not plan.fusion_needed:
             return None
         grads = self.fusion.backward(grad)
@@ -199,14 +200,11 @@ class MultimodalModel(Model):
                 continue
             gm = grads[m] * self._masks[m] if m in self._masks else grads[m]
             if plan is None:
-                out[m] = run_backward(self._chain(self.encoders[m]), 0, gm, False)
+                out[m] = run_backward([leaf for leaf, _ in leaves(self.encoders[m])], 0, gm,
+                                      False)
             elif plan.starts[f"encoders/{m}"] < len(plan.chains[f"encoders/{m}"]):
                 out[m] = plan.run(f"encoders/{m}", gm)
         return out
-
-    @staticmethod
-    def _chain(layer: Layer) -> list[Layer]:
-        return [leaf for leaf, _ in leaves(layer)]
 
     def backward(self, grad_out: Any) -> dict[str, Any] | None:
         """{m: dL/dx_m} from dL/dŷ, through head, fusion and every encoder (fills grads)."""
@@ -222,17 +220,17 @@ class MultimodalModel(Model):
     def activation_name(self) -> str | None:
         if self.head is None:
             return None
-        return getattr(self._chain(self.head)[-1], "activation_name", None)
+        return getattr(leaves(self.head)[-1][0], "activation_name", None)
 
     @property
     def input_grad(self) -> bool:
-        return any(bool(getattr(self._chain(e)[0], "input_grad", True))
+        return any(bool(getattr(leaves(e)[0][0], "input_grad", True))
                    for e in self.encoders.values())
 
     @input_grad.setter
     def input_grad(self, value: bool) -> None:
         for enc in self.encoders.values():
-            first = self._chain(enc)[0]
+            first = leaves(enc)[0][0]
             if hasattr(first, "input_grad"):
                 first.input_grad = bool(value)
 
@@ -254,6 +252,9 @@ class MultimodalModel(Model):
             raise ValueError(f"{arg}: every modality must have the same number of samples, "
                              f"got {sizes}")
         return out
+
+    def _check_all(self, x: dict[str, Any]) -> dict[str, Any]:
+        return checks.first_layers(x, self.encoders, "modality {!r}")
 
     def _make_plan(self) -> TrainPlan:
         """Each encoder from its first trainable layer; the fusion's backward only if it

@@ -134,33 +134,30 @@ class Sequential(Model):
             x = layer.forward(x, training=training)
         return x
 
-    def _chain(self) -> list[Layer]:
-        return [layer for layer, _ in leaves(self)]
-
     def backward(self, grad_out: Any) -> Any:
         """dL/dx from dL/dŷ, through every layer in reverse (fills each layer's grads)."""
-        return run_backward(self._chain(), 0, grad_out, False)
+        return run_backward([leaf for leaf, _ in leaves(self)], 0, grad_out, False)
 
     def backward_linear(self, delta: Any) -> Any:
         """As :meth:`backward`, starting from dL/dz of the last layer's pre-activation."""
-        return run_backward(self._chain(), 0, delta, True)
+        return run_backward([leaf for leaf, _ in leaves(self)], 0, delta, True)
 
     @property
     def activation_name(self) -> str | None:
         """The last layer's activation (``"softmax"`` makes the loss fuse with it)."""
-        chain = self._chain()
-        return getattr(chain[-1], "activation_name", None) if chain else None
+        chain = leaves(self)
+        return getattr(chain[-1][0], "activation_name", None) if chain else None
 
     @property
     def input_grad(self) -> bool:
-        chain = self._chain()
-        return bool(getattr(chain[0], "input_grad", True)) if chain else True
+        chain = leaves(self)
+        return bool(getattr(chain[0][0], "input_grad", True)) if chain else True
 
     @input_grad.setter
     def input_grad(self, value: bool) -> None:
-        chain = self._chain()
-        if chain and hasattr(chain[0], "input_grad"):
-            chain[0].input_grad = bool(value)
+        chain = leaves(self)
+        if chain and hasattr(chain[0][0], "input_grad"):
+            chain[0][0].input_grad = bool(value)
 
     def _weight_entries(self, prefix: str = "", slot: str = "") -> list:
         out = []
@@ -174,6 +171,9 @@ class Sequential(Model):
             raise TypeError(f"{arg} must be an array for a Sequential model, got a dict with keys "
                             f"{list(x)} (dicts of modalities are for MultimodalModel)")
         return self._cast(as_float_array(x, arg, min_ndim=1))
+
+    def _check_all(self, x: Any) -> Any:
+        return leaves(self)[0][0].check_input(x)
 
     def _make_plan(self) -> TrainPlan:
         plan = TrainPlan()

@@ -132,17 +132,23 @@ class MultiHeadAttention(Layer):
             raise ValueError(f"{self._label()}: the input dict needs a 'query' entry, "
                              f"got keys {list(x)}")
 
-    def _inputs(self, x: Any) -> tuple[Any, Any, Any, Any]:
-        """Validate and unpack x into (query, key, value, mask)."""
-        self.require_built()
+    @staticmethod
+    def _arrays(x: Any) -> tuple[dict[str, Any], Any]:
+        """x as ({"query", "value", "key"}: arrays, mask or None): value defaults to the
+        query, key to the value; a plain array is self-attention."""
+        if not isinstance(x, dict):
+            return {"query": x, "value": x, "key": x}, None
+        arrays = {"query": x["query"], "value": x.get("value", x["query"])}
+        arrays["key"] = x.get("key", arrays["value"])
+        return arrays, x.get("mask")
+
+    def check_input(self, x: Any) -> Any:
+        """x: an array (self-attention) or a dict with "query" and optional "value", "key"
+        (batch, time, features) of the built widths, one batch size, key and value of one
+        length; an optional "mask" of shape (batch, Tq, Tk) or (Tq, Tk), boolean or 0/1."""
         if isinstance(x, dict):
             self._check_keys(x)
-            arrays = {"query": x["query"], "value": x.get("value", x["query"])}
-            arrays["key"] = x.get("key", arrays["value"])
-            mask = x.get("mask")
-        else:
-            arrays = {"query": x, "value": x, "key": x}
-            mask = None
+        arrays, mask = self._arrays(x)
         for name, a in arrays.items():
             if not is_array(a):
                 raise TypeError(f"{self._label()}: {name} must be an array, "
@@ -163,11 +169,11 @@ class MultiHeadAttention(Layer):
             raise ValueError(f"{self._label()}: key and value must have the same length Tk, "
                              f"got key {tuple(k.shape)} and value {tuple(v.shape)}")
         if mask is not None:
-            mask = self._mask(mask, q.shape[0], q.shape[1], k.shape[1])
-        return q, k, v, mask
+            self._check_mask(mask, q.shape[0], q.shape[1], k.shape[1])
+        return x
 
-    def _mask(self, mask: Any, batch: int, tq: int, tk: int) -> Any:
-        """Boolean (batch or 1, 1, Tq, Tk) array, True where attention is allowed."""
+    def _check_mask(self, mask: Any, batch: int, tq: int, tk: int) -> None:
+        """A mask must be an array of shape (batch, Tq, Tk) or (Tq, Tk), boolean or 0/1."""
         if not is_array(mask):
             raise TypeError(f"{self._label()}: mask must be an array, got {type(mask).__name__}")
         shape = tuple(mask.shape)
@@ -176,13 +182,18 @@ class MultiHeadAttention(Layer):
                 f"{self._label()} expected mask of shape (batch, Tq, Tk) = ({batch}, {tq}, {tk}) "
                 f"or (Tq, Tk) = ({tq}, {tk}), got {shape}")
         xp = array_namespace(mask)
+        if not xp.isdtype(mask.dtype, ("integral", "real floating", "bool")):
+            raise TypeError(f"{self._label()}: mask must be boolean or 0/1, got dtype "
+                            f"{mask.dtype}")
+
+    @staticmethod
+    def _allowed(mask: Any, tq: int, tk: int) -> Any:
+        """Boolean (batch or 1, 1, Tq, Tk) array, True where attention is allowed."""
+        xp = array_namespace(mask)
         if xp.isdtype(mask.dtype, "integral"):
             mask = mask > 0
         elif xp.isdtype(mask.dtype, "real floating"):
             mask = mask > 0.5  # as Keras: a numeric mask keeps the entries > 0.5
-        elif not xp.isdtype(mask.dtype, "bool"):
-            raise TypeError(f"{self._label()}: mask must be boolean or 0/1, got dtype "
-                            f"{mask.dtype}")
         return xp.reshape(mask, (-1, 1, tq, tk))
 
     # -- forward and backward -------------------------------------------------
@@ -204,7 +215,11 @@ class MultiHeadAttention(Layer):
 
     def forward(self, x: Any, training: bool = False) -> Any:
         """Attention output (batch, Tq, output_dim); caches q, k, v, Q, K, V, A."""
-        q_in, k_in, v_in, mask = self._inputs(x)
+        self.require_built()
+        arrays, mask = self._arrays(x)
+        q_in, k_in, v_in = arrays["query"], arrays["key"], arrays["value"]
+        if mask is not None:
+            mask = self._allowed(mask, q_in.shape[1], k_in.shape[1])
         xp = array_namespace(q_in, k_in, v_in)
         Q = self._split(self._affine(q_in, "Wq", "bq"), self.key_dim)    # (b, h, Tq, dk)
         K = self._split(self._affine(k_in, "Wk", "bk"), self.key_dim)    # (b, h, Tk, dk)

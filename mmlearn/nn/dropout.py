@@ -35,8 +35,11 @@ class Dropout(Layer):
         self._mask: Any = None
         super().__init__(input_shape=input_shape, name=name, dtype=dtype)
 
+    def check_input(self, x: Any) -> Any:
+        """x must be real (ints and bools become float)."""
+        return float_input(x, f"Dropout({self.rate})", self.dtype)
+
     def forward(self, x: Any, training: bool = False) -> Any:
-        x = float_input(x, f"Dropout({self.rate})", self.dtype)
         if not training or self.rate == 0.0:
             self._mask = None                                 # identity: backward passes through
             return self._remember_output(x)

@@ -41,24 +41,30 @@ class Embedding(Layer):
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*tuple(input_shape), self.output_dim)
 
-    def forward(self, x: Any, training: bool = False) -> Any:
+    def check_input(self, x: Any) -> Any:
+        """x must hold integer ids (ints, or floats with integer values) in
+        [0, input_dim); a model checks all of its data this way once per fit."""
         who = f"Embedding({self.input_dim}, {self.output_dim})"
         if not hasattr(x, "dtype"):
             raise TypeError(f"{who} expected an array of integer ids, got {type(x).__name__}")
-        E = self.params["embeddings"]
-        xp = array_namespace(x, E)
+        xp = array_namespace(x)
         if xp.isdtype(x.dtype, "real floating"):
             if size(x) and not bool(xp.all(x == xp.round(x))):
                 raise TypeError(f"{who} expected integer ids, got non-integer values "
                                 f"(dtype {x.dtype})")
         elif not xp.isdtype(x.dtype, "integral"):
             raise TypeError(f"{who} expected integer ids, got dtype {x.dtype}")
-        ids = xp.reshape(xp.astype(x, xp.int64), (-1,))
-        if size(ids):
-            low, high = int(xp.min(ids)), int(xp.max(ids))
+        if size(x):
+            low, high = int(xp.min(x)), int(xp.max(x))
             if low < 0 or high >= self.input_dim:
                 raise ValueError(f"{who}: ids must be in [0, {self.input_dim - 1}] "
                                  f"(input_dim={self.input_dim}), got {low if low < 0 else high}")
+        return x
+
+    def forward(self, x: Any, training: bool = False) -> Any:
+        E = self.params["embeddings"]
+        xp = array_namespace(x, E)
+        ids = xp.reshape(xp.astype(x, xp.int64), (-1,))
         self._ids = (ids, tuple(x.shape))
         out = xp.take(E, ids, axis=0)
         return self._remember_output(xp.reshape(out, (*tuple(x.shape), self.output_dim)))

@@ -46,12 +46,18 @@ class LayerNorm(Layer):
         self.add_param("beta", np.zeros(int(d)))
         super().build(input_shape)
 
-    def forward(self, x: Any, training: bool = False) -> Any:
+    def check_input(self, x: Any) -> Any:
+        """x must be real (ints and bools become float) with ``d`` features on its last
+        axis."""
         x = float_input(x, "LayerNorm", self.dtype)
         d = int(self.params["gamma"].shape[0])
         if x.ndim < 2 or int(x.shape[-1]) != d:
             raise ValueError(f"LayerNorm expected input of shape (batch, ..., {d}), "
                              f"got {input_dims(x.shape) if x.ndim else 'a scalar'}")
+        return x
+
+    def forward(self, x: Any, training: bool = False) -> Any:
+        gamma, beta = self.params["gamma"], self.params["beta"]
         xp = array_namespace(x)
         mu = xp.mean(x, axis=-1, keepdims=True)
         xc = x - mu
@@ -59,7 +65,7 @@ class LayerNorm(Layer):
         inv_std = 1.0 / xp.sqrt(var + self.epsilon)
         x_hat = xc * inv_std
         self._cache = (x_hat, inv_std)
-        return self._remember_output(x_hat * self.params["gamma"] + self.params["beta"])
+        return self._remember_output(x_hat * gamma + beta)
 
     def backward(self, grad_out: Any) -> Any:
         self._check_grad_out(grad_out)

@@ -34,9 +34,13 @@ class Flatten(Layer):
             return (input_shape[0], None)
         return (input_shape[0], math.prod(int(d) for d in rest))
 
-    def forward(self, x: Any, training: bool = False) -> Any:
+    def check_input(self, x: Any) -> Any:
+        """x must be an array with a batch axis."""
         if not hasattr(x, "shape") or x.ndim < 1:
             raise ValueError(f"Flatten expected an array with a batch axis, got {x!r}")
+        return x
+
+    def forward(self, x: Any, training: bool = False) -> Any:
         xp = array_namespace(x)
         self._shape = tuple(x.shape)
         rows = int(x.shape[0])
@@ -62,11 +66,15 @@ class GlobalAveragePooling1D(Layer):
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (input_shape[0], input_shape[-1])
 
-    def forward(self, x: Any, training: bool = False) -> Any:
+    def check_input(self, x: Any) -> Any:
+        """x must be real (ints and bools become float), (batch, steps, features), steps > 0."""
         x = float_input(x, "GlobalAveragePooling1D", self.dtype)
         if x.ndim != 3 or int(x.shape[1]) == 0:
             raise ValueError("GlobalAveragePooling1D expected input of shape "
                              f"(batch, steps, features) with steps > 0, got {input_dims(x.shape)}")
+        return x
+
+    def forward(self, x: Any, training: bool = False) -> Any:
         self._steps = int(x.shape[1])
         return self._remember_output(array_namespace(x).mean(x, axis=1))
 
