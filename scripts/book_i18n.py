@@ -116,6 +116,16 @@ def lint_file(path: Path) -> list[str]:
     return report
 
 
+def translation_problems(po: Path) -> list[str]:
+    """What is left to translate in one catalogue, and translations that break markup."""
+    stats = catalogue_stats(po)
+    problems = []
+    if stats["fuzzy"] or stats["untranslated"]:
+        problems.append(f"{po.name}: {stats['untranslated']} untranslated, "
+                        f"{stats['fuzzy']} fuzzy")
+    return problems + lint_file(po)
+
+
 def catalogue_stats(path: Path) -> dict[str, int]:
     with path.open("rb") as handle:
         catalog = read_po(handle)
@@ -305,12 +315,7 @@ def check_figures(po: Path = FIGURES_PO, words=None) -> list[str]:
     if new or gone:
         problems.append(f"{po.name}: {len(new)} figure words not in the catalogue, "
                         f"{len(gone)} no longer drawn by any chapter (run make po)")
-    stats = catalogue_stats(po)
-    if stats["fuzzy"] or stats["untranslated"]:
-        problems.append(f"{po.name}: {stats['untranslated']} untranslated, "
-                        f"{stats['fuzzy']} fuzzy")
-    problems.extend(lint_file(po))
-    return problems
+    return problems + translation_problems(po)
 
 
 def extract(pot_dir: Path = POT_DIR) -> list[Path]:
@@ -387,11 +392,7 @@ def check(pots: list[Path]) -> list[str]:
         if new or gone:
             problems.append(f"{po.name}: {len(new)} English messages not in the catalogue, "
                             f"{len(gone)} no longer in the English (run make po)")
-        stats = catalogue_stats(po)
-        if stats["fuzzy"] or stats["untranslated"]:
-            problems.append(f"{po.name}: {stats['untranslated']} untranslated, "
-                            f"{stats['fuzzy']} fuzzy")
-        problems.extend(lint_file(po))
+        problems.extend(translation_problems(po))
     problems.extend(check_figures())
     return problems
 
