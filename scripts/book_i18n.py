@@ -162,14 +162,21 @@ def _strings(node: ast.expr) -> list[str]:
 def code_figure_words(source: str) -> list[str]:
     """The figure words of one code cell, in order of appearance, each once.
 
-    A figure word is a plain string constant (not an f-string) that is a positional argument
-    of a call named as in :data:`FIGURE_CALLS` (``ax.set_title("...")``, ``plt.xlabel("...")``,
-    ``ax.legend(["...", ...])``), or the value of a keyword of :data:`FIGURE_KEYWORDS` in any
-    call (``label="train"``; ``labels=[...]`` for each of its strings), or a string key of a
-    dict (or a string of a list keyword) given to a plot call (``viz.plot_history(h,
-    references={"chance": 0.5})``), and holds a word of two or more ASCII letters. Lines of
-    IPython magic (``%``, ``!``) are dropped first; a cell that is still not Python gives
-    nothing.
+    A figure word is a plain string constant (not an f-string) holding a word of two or more
+    ASCII letters, which a cell gives a figure in one of these ways:
+
+    * a positional argument of a call named as in :data:`FIGURE_CALLS`
+      (``ax.set_title("...")``, ``plt.xlabel("...")``, ``ax.legend(["...", ...])``);
+    * the value of a keyword of :data:`FIGURE_KEYWORDS`, or of one ending in ``_label`` or
+      ``_title``, in any call (``label="train"``, ``ceiling_label="..."``; ``labels=[...]``
+      for each of its strings);
+    * a string key of a dict, or a string of a list keyword, given to a plot call
+      (``viz.plot_history(h, references={"chance": 0.5})``);
+    * a string of a list, tuple or dict literal assigned to a variable named for labels
+      (``names = ["plain", ...]``).
+
+    Lines of IPython magic (``%``, ``!``) are dropped first; a cell that is still not Python
+    gives nothing.
     """
     lines = [line for line in source.splitlines()
              if not line.lstrip().startswith(("%", "!"))]
@@ -177,29 +184,56 @@ def code_figure_words(source: str) -> list[str]:
         tree = ast.parse("\n".join(lines))
     except SyntaxError:
         return []
-    calls = sorted((node for node in ast.walk(tree) if isinstance(node, ast.Call)),
+    nodes = sorted((node for node in ast.walk(tree) if isinstance(node, ast.Call | ast.Assign)),
                    key=lambda node: (node.lineno, node.col_offset))
     words: list[str] = []
-    for call in calls:
-        func = call.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        found: list[str] = []
-        if name in FIGURE_CALLS:
-            for arg in call.args:
-                found += _strings(arg)
-                if name == "legend" and isinstance(arg, ast.List | ast.Tuple):
-                    found += [word for element in arg.elts for word in _strings(element)]
-        for keyword in call.keywords:
-            if keyword.arg in FIGURE_KEYWORDS:
-                found += _strings(keyword.value)
-            elif keyword.arg == "labels" and isinstance(keyword.value, ast.List | ast.Tuple):
-                found += [word for element in keyword.value.elts for word in _strings(element)]
-        if _is_plot_call(func, name):
-            found += _plot_labels(call)
+    for node in nodes:
+        found = (_call_labels(node) if isinstance(node, ast.Call)
+                 else _assigned_labels(node))
         for word in found:
             if _WORD.search(word) and word not in words:
                 words.append(word)
     return words
+
+
+def _call_labels(call: ast.Call) -> list[str]:
+    """The label strings one call gives a figure (see :func:`code_figure_words`)."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    found: list[str] = []
+    if name in FIGURE_CALLS:
+        for arg in call.args:
+            found += _strings(arg)
+            if name == "legend" and isinstance(arg, ast.List | ast.Tuple):
+                found += [word for element in arg.elts for word in _strings(element)]
+    for keyword in call.keywords:
+        if keyword.arg in FIGURE_KEYWORDS or (keyword.arg or "").endswith(("_label",
+                                                                             "_title")):
+            found += _strings(keyword.value)
+        elif keyword.arg == "labels" and isinstance(keyword.value, ast.List | ast.Tuple):
+            found += [word for element in keyword.value.elts for word in _strings(element)]
+    if _is_plot_call(func, name):
+        found += _plot_labels(call)
+    return found
+
+
+# A list, tuple or dict of labels kept in a variable before it reaches a plot
+# (``names = ["plain", "modality dropout"]``): the variable's name says what it holds.
+LABEL_VARIABLES = re.compile(r"name|label|title|legend|curve")
+
+
+def _assigned_labels(node: ast.Assign) -> list[str]:
+    """The strings of a list/tuple literal, or the string keys of a dict literal, assigned
+    to a variable whose name says it holds labels (:data:`LABEL_VARIABLES`)."""
+    if not any(isinstance(target, ast.Name) and LABEL_VARIABLES.search(target.id.lower())
+               for target in node.targets):
+        return []
+    value = node.value
+    if isinstance(value, ast.List | ast.Tuple):
+        return [word for element in value.elts for word in _strings(element)]
+    if isinstance(value, ast.Dict):
+        return [word for key in value.keys if key is not None for word in _strings(key)]
+    return []
 
 
 def _is_plot_call(func: ast.expr, name: str | None) -> bool:

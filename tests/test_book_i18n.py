@@ -117,8 +117,11 @@ fig.suptitle(f"seed {seed}")                    # an f-string: left out
 ax.legend(["train", "validation"])
 mm.viz.plot_seed_spread(acc, ax=ax, title="by case", labels=("text", "image"))
 ax.text(0.5, 0.5, "the line", fontsize=8)
-viz.plot_history(h, references={"expected ceiling": 0.8, key: 0.5}, names=["chance"])
+viz.plot_history(h, references={"expected ceiling": 0.8, key: 0.5}, names=["chance"],
+                 ceiling_label="text only")
 model.fit({"image": x}, y, verbose=0)           # a dict given to no plot: left out
+names = ["plain", "modality dropout"]           # labels kept in a variable named for them
+sizes = [32, "not labels"]                      # a variable named otherwise: left out
 print("not a figure word")
 '''
 
@@ -126,7 +129,7 @@ print("not a figure word")
 def test_the_figure_words_of_a_code_cell(i18n):
     assert i18n.code_figure_words(FIGURE_CODE) == [
         "train", "XOR: mistakes per epoch", "epoch", "validation", "by case", "text", "image",
-        "the line", "expected ceiling", "chance"]
+        "the line", "text only", "expected ceiling", "chance", "plain", "modality dropout"]
     assert i18n.code_figure_words("this is not python (") == []
 
 
