@@ -323,14 +323,14 @@ def update_figures(po: Path = FIGURES_PO, words=None) -> tuple[int, int]:
         with po.open("rb") as handle:
             catalog = read_po(handle, locale=LANGUAGE)
     else:
-        catalog = Catalog(locale=LANGUAGE, domain="figures",
-                          project="mmlearn book figure words", fuzzy=False)
-    before = {m.id: list(m.locations) for m in catalog if m.id}
+        catalog = figures_template({})
+    before = [(m.id, list(m.locations)) for m in catalog if m.id]
     catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
     catalog.obsolete.clear()
-    after = {m.id: list(m.locations) for m in catalog if m.id}
-    added, removed = len(after.keys() - before.keys()), len(before.keys() - after.keys())
-    if before != after or list(before) != list(after) or not po.exists():
+    after = [(m.id, list(m.locations)) for m in catalog if m.id]
+    old_ids, new_ids = {i for i, _ in before}, {i for i, _ in after}
+    added, removed = len(new_ids - old_ids), len(old_ids - new_ids)
+    if before != after or not po.exists():
         po.parent.mkdir(parents=True, exist_ok=True)
         with po.open("wb") as handle:
             write_po(handle, catalog, width=76, omit_header=False)

@@ -21,11 +21,11 @@ from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
 
-#: Each edition: its language code, the switch's label, and the relative path from the HTML
-#: root of *the other* edition to this one's root. English lives at the root, Chinese in zh/.
+#: Each edition, by Sphinx language: the switch's label, its HTML lang, and the path from
+#: the other edition's HTML root to this one's (English at the root, Chinese in zh/).
 EDITIONS = {
-    "en": {"label": "English", "root_from_other": ".."},
-    "zh_CN": {"label": "中文", "root_from_other": "zh"},
+    "en": {"label": "English", "lang": "en", "root_from_other": ".."},
+    "zh_CN": {"label": "中文", "lang": "zh-CN", "root_from_other": "zh"},
 }
 
 
@@ -54,15 +54,10 @@ def keep_docstrings_untranslated(app, doctree: nodes.document) -> None:
 def language_switch(app, pagename: str, templatename: str, context: dict,
                     doctree: Any) -> None:
     """Give the page template the link to this page in the other edition."""
-    here = _edition(app.config.language)
-    other = "en" if here == "zh_CN" else "zh_CN"
-    depth = pagename.count("/")
-    up = "../" * depth
-    target = EDITIONS[other]["root_from_other"] if here == "en" else ".."
-    href = f"{up}{target}/{pagename}.html"
-    context["book_language_switch"] = {"href": href, "label": EDITIONS[other]["label"],
-                                       "lang": "zh-CN" if other == "zh_CN" else "en"}
-    context["book_lang"] = "zh-CN" if here == "zh_CN" else "en"
+    other = EDITIONS["en" if _edition(app.config.language) == "zh_CN" else "zh_CN"]
+    up = "../" * pagename.count("/")
+    context["book_language_switch"] = {"href": f"{up}{other['root_from_other']}/{pagename}.html",
+                                       "label": other["label"], "lang": other["lang"]}
 
 
 def add_switch_to_header(app, config) -> None:

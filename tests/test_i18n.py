@@ -291,6 +291,20 @@ def test_a_chinese_figure_is_printed_with_its_figure_words(figure_words):
     assert ax.get_xlabel() == "假正例率"
 
 
+def test_tick_labels_given_as_words_are_printed_in_chinese(figure_words):
+    """Tick labels are remade from their formatter at every draw: both ways a chapter can
+    give them words (``set_yticks(ticks, labels=...)``, ``set_xticklabels``) follow."""
+    mm.widgets.set_language("zh")
+    fig, ax = plt.subplots()
+    ax.set_yticks([0, 1], labels=["training loss", "a word nobody translated"])
+    ax.set_xticks([0, 1])
+    ax.set_xticklabels(["XOR: mistakes per epoch", "1"])
+    fig.savefig(io.BytesIO(), format="png")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["训练损失",
+                                                            "a word nobody translated"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["XOR：每轮次的错误数", "1"]
+
+
 def test_an_english_figure_keeps_its_words_and_print_figure(figure_words):
     from matplotlib.backend_bases import FigureCanvasBase
 

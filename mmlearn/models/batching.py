@@ -1,6 +1,6 @@
 """How fit cuts checked data into batches: the held-out validation part, each epoch's
 shuffled order, and the (x, y) slices of every batch. ``x`` is an array or a dict of
-modalities (the model's ``_slice`` and ``_n`` know which); ``y`` may be None (pairs)."""
+modalities (:func:`size` and :func:`rows` handle both); ``y`` may be None (pairs)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def batches(model: Model, x: Any, y: Any, batch_size: int) -> list[tuple[int, Ba
         start, stop = b * batch_size, min(n, (b + 1) * batch_size)
         if stop - start >= model.min_batch:
             out.append((b, (rows(x, start, stop),
-                            None if y is None else y[start:stop, ...])))
+                            None if y is None else rows(y, start, stop))))
     return out
 
 

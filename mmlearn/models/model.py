@@ -290,8 +290,6 @@ class Model(ModelWeights, Layer):
             if not math.isfinite(values[0]):
                 self.stop_training = True
                 checks.warn_nonfinite(self, values[0], (epoch, epochs), (b, len(batches)))
-                cbs.on_batch_end(b, logs)
-                break
             cbs.on_batch_end(b, logs)
             if self.stop_training:
                 break

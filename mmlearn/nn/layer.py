@@ -6,9 +6,11 @@
     forward(x, training=False)   caches what backward needs, returns the output
     backward(grad_out)           fills self.grads, returns dL/dx
 
-Layers are built lazily, as in Keras: ``build(input_shape)`` creates the
-parameters once the input size is known, either at construction
-(``input_shape=(32,)``) or on the first call.
+``layer(x)`` is what a reader calls: it builds the layer on first use, checks x
+(``check_input``), then runs ``forward``. Layers are built lazily, as in Keras:
+``build(input_shape)`` creates the parameters once the input size is known, either at
+construction (``input_shape=(32,)``) or on the first call. A model checks its data once
+per ``fit`` and then runs each layer's bare ``forward`` on every batch.
 """
 
 from __future__ import annotations

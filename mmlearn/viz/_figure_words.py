@@ -30,30 +30,34 @@ def translate_figure(figure: Any) -> None:
     """Put the active language's words on ``figure``'s texts, in place (a text without a
     translation, or in English every text, is left as it is)."""
     from matplotlib.text import Text
-    from matplotlib.ticker import FixedFormatter
 
-    translate = _i18n.translate_figure_text
     for text in figure.findobj(Text):
         words = text.get_text()
-        if isinstance(words, str) and words:
-            translated = translate(words)
-            if translated != words:
-                text.set_text(translated)
-    # tick labels given as strings (set_xticks(..., labels=...)) are remade from their
-    # formatter when drawn: a FixedFormatter, or a FuncFormatter over a dict of labels
+        translated = _translated(words)
+        if translated != words:
+            text.set_text(translated)
     for ax in figure.axes:
-        for axis in (getattr(ax, name, None) for name in ("xaxis", "yaxis", "zaxis")):
-            if axis is None:
-                continue
-            for formatter in (axis.get_major_formatter(), axis.get_minor_formatter()):
-                if isinstance(formatter, FixedFormatter):
-                    formatter.seq = [_translated(label) for label in formatter.seq]
-                func = getattr(formatter, "func", None)
-                if (isinstance(func, functools.partial) and func.args
-                        and getattr(func.func, "__name__", "") == "_format_with_dict"
-                        and isinstance(func.args[0], dict)):
-                    labels = func.args[0]
-                    labels.update({loc: _translated(label) for loc, label in labels.items()})
+        for axis in (ax.xaxis, ax.yaxis, getattr(ax, "zaxis", None)):
+            if axis is not None:
+                _translate_tick_words(axis)
+
+
+def _translate_tick_words(axis: Any) -> None:
+    """Tick labels are remade from their formatter at every draw, so the words go there: a
+    ``FixedFormatter`` (``set_xticklabels``) holds them in ``seq``, and
+    ``set_xticks(..., labels=...)`` makes a ``FuncFormatter`` over a dict of them
+    (matplotlib's ``_format_with_dict``)."""
+    from matplotlib.ticker import FixedFormatter
+
+    for formatter in (axis.get_major_formatter(), axis.get_minor_formatter()):
+        if isinstance(formatter, FixedFormatter):
+            formatter.seq = [_translated(label) for label in formatter.seq]
+        func = getattr(formatter, "func", None)
+        if (isinstance(func, functools.partial) and func.args
+                and getattr(func.func, "__name__", "") == "_format_with_dict"
+                and isinstance(func.args[0], dict)):
+            labels = func.args[0]
+            labels.update({loc: _translated(label) for loc, label in labels.items()})
 
 
 def _translated(label: Any) -> Any:
